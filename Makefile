@@ -1,0 +1,33 @@
+.DEFAULT_GOAL := help
+VENV := .venv/bin
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: ## venv, packages and system fonts/libs (as root)
+	@scripts/bootstrap.sh
+
+run: install ## run the whole platform locally (SQLite, local storage, local RabbitMQ)
+	@scripts/ensure-services.sh && $(VENV)/qcflow run-all
+
+lint: install ## ruff (lint + format check)
+	$(VENV)/ruff check . && $(VENV)/ruff format --check .
+
+typecheck: install ## mypy --strict
+	$(VENV)/mypy shared services tests
+
+check: lint typecheck ## lint + typecheck
+
+test: check ## every test layer against real RabbitMQ, PostgreSQL, S3 (moto) and SMTP
+	@scripts/ensure-services.sh --with-postgres && $(VENV)/pytest
+
+test-unit: install ## unit tests only
+	$(VENV)/pytest -m unit
+
+test-e2e: install ## end-to-end tests only
+	@scripts/ensure-services.sh --with-postgres && $(VENV)/pytest -m e2e
+
+fmt: install ## format and autofix
+	$(VENV)/ruff format . && $(VENV)/ruff check --fix .
+
+.PHONY: help install run lint typecheck check test test-unit test-e2e fmt

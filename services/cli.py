@@ -1,0 +1,140 @@
+"""The `qcflow` command: run, migrate and seed the services."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import TYPE_CHECKING, get_args
+
+import typer
+import uvicorn
+
+from shared.db import create_engine, create_sessionmaker, transaction
+from shared.migrations import upgrade
+from shared.settings import SERVICE_PORTS, ServiceName, Settings, settings_for
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+app = typer.Typer(help="qcflow：全国优秀质量管理小组申报平台", no_args_is_help=True)
+SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
+DEMO_PASSWORD_ENV = "QCFLOW_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
+
+
+def _service(name: str) -> ServiceName:
+    if name not in SERVICES:
+        raise typer.BadParameter(f"未知服务 {name!r}，可选：{', '.join(SERVICES)}")
+    return name
+
+
+def create_service_app(settings: Settings) -> FastAPI:
+    module = importlib.import_module(f"services.{settings.service}.main")
+    created: FastAPI = module.create_app(settings)
+    return created
+
+
+@app.command()
+def migrate(service: str = typer.Argument(help="intake / review / render / notify / all")) -> None:
+    """Apply a service's database migrations."""
+    for name in SERVICES if service == "all" else (_service(service),):
+        settings = settings_for(name)
+        upgrade(name, settings.db_url)
+        typer.echo(f"{name}: 数据库已迁移到最新版本")
+
+
+@app.command()
+def serve(service: str) -> None:
+    """Run one service (HTTP + its consumers and background jobs)."""
+    settings = settings_for(_service(service))
+    uvicorn.run(
+        create_service_app(settings),
+        host=settings.http_host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=20,
+    )
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo 2023 campaign, unit, enterprise and accounts (idempotent)."""
+    from services.intake.demo import DEMO_ACCOUNTS, seed_demo  # noqa: PLC0415 - intake only
+
+    password = os.environ.get(DEMO_PASSWORD_ENV, "qcflow-demo")
+
+    async def run() -> None:
+        engine = create_engine(settings_for("intake").db_url)
+        async with transaction(create_sessionmaker(engine)) as session:
+            await seed_demo(session, password=password)
+        await engine.dispose()
+
+    asyncio.run(run())
+    for username, name, _email, role, _org in DEMO_ACCOUNTS:
+        typer.echo(f"演示账号 {username} / {password}（{name}，{role.value}）")
+
+
+@app.command("run-all")
+def run_all() -> None:
+    """Migrate, seed the demo and run all four services until Ctrl-C."""
+    migrate("all")
+    seed_demo()
+    processes = {
+        name: subprocess.Popen([sys.executable, "-m", "services.cli", "serve", name])  # noqa: S603 - fixed argv
+        for name in SERVICES
+    }
+    try:
+        _wait_until_ready(processes)
+        _print_urls()
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(0.5)
+        typer.echo("有服务意外退出，正在停止其余服务……", err=True)
+    except KeyboardInterrupt:
+        typer.echo("\n正在停止……")
+    finally:
+        _stop(processes)
+
+
+def _wait_until_ready(processes: dict[ServiceName, subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 90
+    pending = set(processes)
+    while pending and time.monotonic() < deadline:
+        for name in list(pending):
+            if processes[name].poll() is not None:
+                raise typer.Exit(1)
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{SERVICE_PORTS[name]}/ready", timeout=5
+                ):
+                    pending.discard(name)
+            except OSError:
+                pass
+        time.sleep(0.5)
+
+
+def _print_urls() -> None:
+    typer.echo("\nqcflow 已启动：")
+    for name, port in SERVICE_PORTS.items():
+        extra = f"  接口文档 http://127.0.0.1:{port}/docs" if name in {"intake", "review"} else ""
+        typer.echo(f"  {name:7} http://127.0.0.1:{port}/health{extra}")
+    typer.echo("按 Ctrl-C 停止全部服务。")
+
+
+def _stop(processes: dict[ServiceName, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=25)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,57 @@
+"""E-mail over SMTP (STARTTLS and auth when configured)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+
+from shared.settings import Settings
+
+
+class PermanentDeliveryError(Exception):
+    """The server refused for good (5xx): retrying cannot help."""
+
+
+class TransientDeliveryError(Exception):
+    """Connection failures and 4xx answers: worth another try later."""
+
+
+class SmtpMailer:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send(
+        self, *, delivery_id: str, recipient: str, subject: str, text: str, html: str
+    ) -> None:
+        message = EmailMessage()
+        message["From"] = self._settings.mail_from
+        message["To"] = recipient
+        message["Subject"] = subject
+        # A stable Message-ID per delivery lets a receiving system drop a repeated send.
+        message["Message-ID"] = make_msgid(idstring=delivery_id, domain="qcflow.local")
+        message["X-Qcflow-Delivery-Id"] = delivery_id
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        try:
+            await self._send(message)
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:  # noqa: PLR2004 - SMTP reply classes
+                raise PermanentDeliveryError(f"{exc.code} {exc.message}") from exc
+            raise TransientDeliveryError(f"{exc.code} {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise TransientDeliveryError(repr(exc)) from exc
+
+    async def _send(self, message: EmailMessage) -> None:
+        settings = self._settings
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        await aiosmtplib.send(
+            message,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            start_tls=settings.smtp_starttls,
+            username=settings.smtp_username or None,
+            password=password if settings.smtp_username else None,
+            timeout=30,
+        )

@@ -1,0 +1,147 @@
+"""HTTP pieces every service shares: lifespan, health and readiness routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.auth import InvalidTokenError, Principal, verify_token
+from shared.events import new_correlation_id
+from shared.runtime import Runtime, is_ready
+
+
+def runtime_lifespan(
+    runtime: Runtime,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return lifespan
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["运维"])
+
+    @router.get("/health", summary="进程存活")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/ready", summary="依赖就绪（数据库、存储、消息队列、消费者）")
+    async def ready(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = await runtime.readiness()
+        ready = is_ready(checks)
+        code = status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=code)
+
+    return router
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+MAX_CORRELATION_ID = 64
+bearer = HTTPBearer(auto_error=False, description="登录后获得的访问令牌")
+
+
+def current_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
+    runtime = get_runtime(request)
+    if credentials is None:
+        raise HTTPException(401, "请先登录。", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return verify_token(
+            credentials.credentials, secret=runtime.settings.auth_secret.get_secret_value()
+        )
+    except InvalidTokenError as exc:
+        raise HTTPException(
+            401, "登录已失效，请重新登录。", headers={"WWW-Authenticate": "Bearer"}
+        ) from exc
+
+
+def correlation_id(request: Request) -> str:
+    supplied = request.headers.get("x-correlation-id", "")
+    return (
+        supplied
+        if supplied.isalnum() and len(supplied) <= MAX_CORRELATION_ID
+        else new_correlation_id()
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+Now = Annotated[datetime, Depends(utc_now)]
+CorrelationId = Annotated[str, Depends(correlation_id)]
+
+
+def install_error_handlers(
+    app: FastAPI, domain_error: type[Exception], field_labels: Mapping[str, str]
+) -> None:
+    """Domain errors carry their status and Chinese message; validation errors name the field."""
+
+    async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": getattr(exc, "message", str(exc))},
+            status_code=getattr(exc, "status_code", 400),
+        )
+
+    async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        problems = [_describe(error, field_labels) for error in errors]
+        return JSONResponse(
+            {"detail": "；".join(problems) or "请求格式不正确。", "errors": problems},
+            status_code=422,
+        )
+
+    app.add_exception_handler(domain_error, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def _describe(error: Mapping[str, Any], field_labels: Mapping[str, str]) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "query", "path"}]
+    named = [
+        field_labels.get(part, f"第{int(part) + 1}项" if part.isdigit() else part)
+        for part in location
+    ]
+    field = " / ".join(named) or "请求"
+    return f"{field}：{_explain(error)}"
+
+
+def _explain(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    messages = {
+        "missing": "必填，请填写。",
+        "string_too_short": "不能为空。",
+        "string_too_long": f"过长，最多 {context.get('max_length')} 个字符。",
+        "string_pattern_mismatch": "格式不正确（邮编为6位数字，手机为11位大陆手机号）。",
+        "enum": f"只能是以下之一：{context.get('expected', '')}。",
+        "literal_error": f"只能是以下之一：{context.get('expected', '')}。",
+        "too_short": "至少需要填写一项。",
+        "too_long": f"最多 {context.get('max_length')} 项。",
+        "extra_forbidden": "不是申报表中的字段，请删除。",
+        "json_invalid": "不是合法的 JSON。",
+        "uuid_parsing": "编号格式不正确。",
+        "value_error": str(context.get("error", error.get("msg", ""))),
+    }
+    return messages.get(kind, str(error.get("msg", "格式不正确。")))

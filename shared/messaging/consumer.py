@@ -1,0 +1,138 @@
+"""Consuming a service's queue: parse, dedupe through the inbox, apply, then ack.
+
+Failure policy (holds on RabbitMQ 3.x and 4.x): an unreadable message is rejected without
+requeue and so dead-lettered at once; a failing handler's message is rejected *with* requeue,
+which both versions count toward the quorum queue's ``x-delivery-limit`` (a ``nack`` no longer
+does on 4.x), so after the limit the broker dead-letters it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import SessionMaker, transaction
+from shared.events import Event, any_event_adapter
+from shared.messaging.broker import service_queue
+from shared.messaging.tables import MessagingTables
+from shared.messaging.topology import ServiceQueue
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+MAX_BACKOFF_S = 5.0
+
+
+class UnreadableMessageError(Exception):
+    pass
+
+
+async def claim_in_inbox(session: AsyncSession, tables: MessagingTables, event: Event) -> bool:
+    """Record the event as handled in this transaction; False if it already was."""
+    inbox = tables.inbox
+    seen = await session.execute(
+        select(inbox.c.event_id).where(inbox.c.event_id == str(event.event_id))
+    )
+    if seen.first() is not None:
+        return False
+    await session.execute(
+        insert(inbox).values(
+            event_id=str(event.event_id), event_type=event.type, handled_at=datetime.now(UTC)
+        )
+    )
+    return True
+
+
+def parse_event(body: bytes) -> Event:
+    try:
+        return any_event_adapter.validate_json(body)
+    except ValidationError as exc:
+        raise UnreadableMessageError(str(exc)) from exc
+
+
+def event_type_of(body: bytes) -> str | None:
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return None
+    kind = decoded.get("type") if isinstance(decoded, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def delivery_count(message: RabbitMessage) -> int:
+    count = message.headers.get("x-delivery-count", 0)
+    return count if isinstance(count, int) else 0
+
+
+class EventConsumer:
+    """Applies events to one service's state exactly once per event id."""
+
+    def __init__(
+        self,
+        sessionmaker: SessionMaker,
+        tables: MessagingTables,
+        handlers: Mapping[str, Handler],
+        *,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._tables = tables
+        self._handlers = handlers
+        self._after_commit = after_commit
+
+    async def apply(self, body: bytes) -> bool:
+        """Handle one message body; True if it had an effect, False if ignored or a duplicate."""
+        kind = event_type_of(body)
+        if kind is None:
+            raise UnreadableMessageError("message has no event type")
+        handler = self._handlers.get(kind)
+        if handler is None:
+            return False
+        event = parse_event(body)
+        async with transaction(self._sessionmaker) as session:
+            if not await claim_in_inbox(session, self._tables, event):
+                return False
+            await handler(session, event)
+        self._after_commit()
+        return True
+
+    async def on_message(self, message: RabbitMessage) -> None:
+        try:
+            await self.apply(message.body)
+        except UnreadableMessageError:
+            log.exception("dead-lettering unreadable message %s", message.message_id)
+            await message.reject(requeue=False)
+            return
+        except IntegrityError:
+            # A concurrent duplicate won the inbox race; the retry will see it as handled.
+            await message.reject(requeue=True)
+            return
+        except Exception:
+            attempt = delivery_count(message)
+            log.exception("handler failed (delivery %s) for %s", attempt + 1, message.message_id)
+            await asyncio.sleep(min(0.2 * 2**attempt, MAX_BACKOFF_S))
+            await message.reject(requeue=True)
+            return
+        await message.ack()
+
+
+def subscribe(broker: RabbitBroker, queue: ServiceQueue, consumer: EventConsumer) -> None:
+    async def on_event(message: RabbitMessage) -> None:
+        await consumer.on_message(message)
+
+    on_event.__name__ = f"{queue.service}_on_event"
+    broker.subscriber(
+        service_queue(queue), ack_policy=AckPolicy.MANUAL, no_reply=True, title=queue.name
+    )(on_event)

@@ -1,0 +1,132 @@
+"""Transactional outbox: events are written with the state change and published afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from shared.db import SessionMaker, transaction
+from shared.events import Event
+from shared.messaging.tables import MessagingTables
+
+log = logging.getLogger(__name__)
+
+
+class EventPublisher(Protocol):
+    async def publish(
+        self, *, event_id: str, event_type: str, correlation_id: str, payload: bytes
+    ) -> None: ...
+
+
+async def add_to_outbox(session: AsyncSession, tables: MessagingTables, event: Event) -> None:
+    await session.execute(
+        insert(tables.outbox).values(
+            event_id=str(event.event_id),
+            event_type=event.type,
+            correlation_id=event.correlation_id,
+            payload=event.model_dump_json(),
+            created_at=datetime.now(UTC),
+            attempts=0,
+        )
+    )
+
+
+async def count_pending(session: AsyncSession, tables: MessagingTables) -> int:
+    query = select(func.count()).where(tables.outbox.c.published_at.is_(None))
+    return int((await session.execute(query)).scalar_one())
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in order; safe to run in several replicas at once."""
+
+    def __init__(
+        self,
+        sessionmaker: SessionMaker,
+        tables: MessagingTables,
+        publisher: EventPublisher,
+        *,
+        batch_size: int = 100,
+        idle_interval_s: float = 0.5,
+        retry_interval_s: float = 1.0,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._tables = tables
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._idle_interval_s = idle_interval_s
+        self._retry_interval_s = retry_interval_s
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Call after committing a transaction that added outbox rows, to publish at once."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                published = await self.publish_pending()
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(self._retry_interval_s)
+                continue
+            if published < self._batch_size:
+                await self._wait_for_work()
+
+    async def _wait_for_work(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._idle_interval_s):
+                await self._wakeup.wait()
+        self._wakeup.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; rows are marked only after the broker confirmed them."""
+        outbox = self._tables.outbox
+        async with transaction(self._sessionmaker) as session:
+            rows = (await session.execute(self._pending_query())).all()
+            published: list[str] = []
+            error: Exception | None = None
+            for row in rows:
+                try:
+                    await self._publisher.publish(
+                        event_id=row.event_id,
+                        event_type=row.event_type,
+                        correlation_id=row.correlation_id,
+                        payload=row.payload.encode(),
+                    )
+                except Exception as exc:  # noqa: BLE001 - any failure leaves the row pending
+                    error = exc
+                    await session.execute(
+                        update(outbox)
+                        .where(outbox.c.event_id == row.event_id)
+                        .values(attempts=outbox.c.attempts + 1, last_error=repr(exc)[:2000])
+                    )
+                    break
+                published.append(row.event_id)
+            if published:
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.event_id.in_(published))
+                    .values(published_at=datetime.now(UTC))
+                )
+        if error is not None:
+            raise error
+        return len(published)
+
+    def _pending_query(self) -> Select[tuple[str, str, str, str]]:
+        outbox = self._tables.outbox
+        return (
+            select(
+                outbox.c.event_id, outbox.c.event_type, outbox.c.correlation_id, outbox.c.payload
+            )
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.created_at)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )

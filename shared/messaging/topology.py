@@ -1,0 +1,120 @@
+"""The RabbitMQ topology: one source for the app, the definitions file and the docs.
+
+One topic exchange carries every domain event, routed by its ``type``. Each consuming service
+owns one durable quorum queue bound to the types it handles; a message that fails
+``DELIVERY_LIMIT`` times (or is unreadable) is dead-lettered to ``<service>.dead-letter``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+EVENTS_EXCHANGE = "qcflow.events"
+DEAD_LETTER_EXCHANGE = "qcflow.dead-letter"
+DELIVERY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    service: str
+    event_types: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}.events"
+
+    @property
+    def dead_letter_name(self) -> str:
+        return f"{self.service}.dead-letter"
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": self.name,
+        }
+
+    @property
+    def dead_letter_arguments(self) -> dict[str, Any]:
+        return {"x-queue-type": "quorum"}
+
+
+SERVICE_QUEUES: dict[str, ServiceQueue] = {
+    queue.service: queue
+    for queue in (
+        ServiceQueue("intake", ("document.rendered", "document.failed")),
+        ServiceQueue("review", ("application.submitted",)),
+        ServiceQueue("render", ("application.submitted",)),
+        ServiceQueue("notify", ("application.submitted", "document.rendered", "document.failed")),
+    )
+}
+
+
+def rabbitmq_definitions(vhost: str = "/") -> dict[str, Any]:
+    """The topology as a RabbitMQ definitions document (deploy/rabbitmq/definitions.json)."""
+    exchanges = [
+        {
+            "name": EVENTS_EXCHANGE,
+            "vhost": vhost,
+            "type": "topic",
+            "durable": True,
+            "auto_delete": False,
+            "internal": False,
+            "arguments": {},
+        },
+        {
+            "name": DEAD_LETTER_EXCHANGE,
+            "vhost": vhost,
+            "type": "direct",
+            "durable": True,
+            "auto_delete": False,
+            "internal": False,
+            "arguments": {},
+        },
+    ]
+    queues: list[dict[str, Any]] = []
+    bindings: list[dict[str, Any]] = []
+    for queue in SERVICE_QUEUES.values():
+        queues.append(
+            {
+                "name": queue.name,
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": queue.arguments,
+            }
+        )
+        queues.append(
+            {
+                "name": queue.dead_letter_name,
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": queue.dead_letter_arguments,
+            }
+        )
+        bindings.extend(
+            {
+                "source": EVENTS_EXCHANGE,
+                "vhost": vhost,
+                "destination": queue.name,
+                "destination_type": "queue",
+                "routing_key": event_type,
+                "arguments": {},
+            }
+            for event_type in queue.event_types
+        )
+        bindings.append(
+            {
+                "source": DEAD_LETTER_EXCHANGE,
+                "vhost": vhost,
+                "destination": queue.dead_letter_name,
+                "destination_type": "queue",
+                "routing_key": queue.name,
+                "arguments": {},
+            }
+        )
+    return {"exchanges": exchanges, "queues": queues, "bindings": bindings}

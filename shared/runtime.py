@@ -1,0 +1,121 @@
+"""What every service process runs: database, storage, broker, outbox relay, consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.rabbit import RabbitBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shared.db import SessionMaker, create_engine, create_sessionmaker
+from shared.db import transaction as db_transaction
+from shared.events import Event
+from shared.messaging.broker import BrokerPublisher, create_broker, declare_topology, queue_depths
+from shared.messaging.consumer import EventConsumer, Handler, subscribe
+from shared.messaging.outbox import OutboxRelay, add_to_outbox, count_pending
+from shared.messaging.tables import MessagingTables
+from shared.messaging.topology import SERVICE_QUEUES
+from shared.settings import Settings
+from shared.storage import LocalObjectStore, S3ObjectStore, create_store
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    tables: MessagingTables
+    engine: AsyncEngine
+    sessionmaker: SessionMaker
+    store: LocalObjectStore | S3ObjectStore
+    broker: RabbitBroker
+    relay: OutboxRelay
+    background_jobs: list[BackgroundJob] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, tables: MessagingTables) -> Runtime:
+        engine = create_engine(settings.db_url)
+        sessionmaker = create_sessionmaker(engine)
+        broker = create_broker(settings.amqp_url, prefetch=settings.prefetch)
+        publisher = BrokerPublisher(broker, timeout_s=settings.publish_timeout_s)
+        relay = OutboxRelay(sessionmaker, tables, publisher)
+        return cls(settings, tables, engine, sessionmaker, create_store(settings), broker, relay)
+
+    def consume(self, handlers: Mapping[str, Handler]) -> EventConsumer:
+        consumer = EventConsumer(
+            self.sessionmaker, self.tables, handlers, after_commit=self.relay.wake
+        )
+        subscribe(self.broker, SERVICE_QUEUES[self.settings.service], consumer)
+        return consumer
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with db_transaction(self.sessionmaker) as session:
+            yield session
+        self.relay.wake()
+
+    async def publish_later(self, session: AsyncSession, event: Event) -> None:
+        await add_to_outbox(session, self.tables, event)
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        await declare_topology(self.broker)
+        if isinstance(self.store, S3ObjectStore):
+            await self.store.ensure_bucket()
+        await self.broker.start()
+        jobs = [self.relay.run, *self.background_jobs]
+        self._tasks = [asyncio.create_task(job(), name=job.__qualname__) for job in jobs]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        checks["database"] = await _probe(self._check_database)
+        checks["storage"] = await _probe(self.store.check)
+        checks["broker"] = await _probe(self._check_broker)
+        if self.settings.service in SERVICE_QUEUES and checks["broker"] == "ok":
+            depths = await queue_depths(self.broker, SERVICE_QUEUES[self.settings.service])
+            checks["queue"] = depths
+            checks["consumers"] = "ok" if depths["consumers"] > 0 else "no consumer on queue"
+        async with self.transaction() as session:
+            checks["outbox_pending"] = await count_pending(session, self.tables)
+        return checks
+
+    async def _check_database(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def _check_broker(self) -> None:
+        if not await self.broker.ping(timeout=2.0):
+            raise ConnectionError("broker not reachable")
+
+
+async def _probe(check: Callable[[], Coroutine[Any, Any, None]]) -> str:
+    try:
+        async with asyncio.timeout(3.0):
+            await check()
+    except Exception as exc:  # noqa: BLE001 - readiness reports any failure as text
+        return f"error: {exc!r}"[:300]
+    return "ok"
+
+
+def is_ready(checks: Mapping[str, Any]) -> bool:
+    return all(
+        value == "ok"
+        for key, value in checks.items()
+        if key in {"database", "storage", "broker", "consumers"}
+    )

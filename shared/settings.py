@@ -1,0 +1,72 @@
+"""Settings read from the environment (prefix QCFLOW_), built once in each service's main."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["intake", "review", "render", "notify"]
+SERVICE_PORTS: dict[ServiceName, int] = {
+    "intake": 8001,
+    "review": 8002,
+    "render": 8003,
+    "notify": 8004,
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QCFLOW_", extra="ignore")
+
+    service: ServiceName = "intake"
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    data_dir: Path = Path("var")
+
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    publish_timeout_s: float = 10.0
+    prefetch: int = 8
+
+    database_url: str | None = None  # default: a SQLite file per service under data_dir
+
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: SecretStr = SecretStr("minioadmin")
+    s3_bucket: str = "qcflow"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "qcflow <noreply@qcflow.local>"
+
+    public_url: str = "http://127.0.0.1:8001"
+    auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production-0000")
+    token_ttl_s: int = 8 * 3600
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_application_bytes: int = 200 * 1024 * 1024
+
+    @property
+    def port(self) -> int:
+        return self.http_port or SERVICE_PORTS[self.service]
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{self.service}.sqlite3'}"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "storage"
+
+
+def settings_for(service: ServiceName, **overrides: object) -> Settings:
+    return Settings(service=service, **overrides)  # type: ignore[arg-type]

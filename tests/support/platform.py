@@ -1,0 +1,96 @@
+"""The four services as real processes, configured against the test infrastructure."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+from shared.settings import ServiceName
+from tests.support.infra import ROOT, Infra
+from tests.support.proxy import free_port
+
+T = TypeVar("T")
+SERVICES: tuple[ServiceName, ...] = ("intake", "review", "render", "notify")
+
+
+@dataclass
+class Platform:
+    infra: Infra
+    smtp_port: int
+    bucket: str
+    data_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, service: ServiceName) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def env(self, service: ServiceName) -> dict[str, str]:
+        return {
+            **os.environ,
+            **self.infra.env(
+                service, smtp_port=self.smtp_port, bucket=self.bucket, data_dir=self.data_dir
+            ),
+            "QCFLOW_HTTP_PORT": str(self.ports[service]),
+            "QCFLOW_PUBLIC_URL": self.url("intake"),
+        }
+
+    def start(self, *services: ServiceName) -> Platform:
+        for service in services or SERVICES:
+            log = (self.data_dir / f"{service}.log").open("ab")
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "serve", service],
+                env=self.env(service),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        for service in services or SERVICES:
+            self.wait_ready(service)
+        return self
+
+    def wait_ready(self, service: ServiceName, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.processes[service].poll() is not None:
+                raise RuntimeError(f"{service} exited: {self.log(service)[-3000:]}")
+            try:
+                if httpx.get(f"{self.url(service)}/ready", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{service} not ready: {self.log(service)[-3000:]}")
+
+    def log(self, service: str) -> str:
+        return (self.data_dir / f"{service}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+def wait_for(predicate: Callable[[], T], timeout_s: float = 60, interval_s: float = 0.3) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise TimeoutError("condition not met in time")

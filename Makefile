@@ -27,7 +27,10 @@ test-unit: install ## unit tests only
 test-e2e: install ## end-to-end tests only
 	@scripts/ensure-services.sh --with-postgres && $(VENV)/pytest -m e2e
 
+contracts: install ## rewrite the event schema snapshots (review the diff)
+	QCFLOW_UPDATE_SNAPSHOTS=1 $(VENV)/pytest -q tests/contracts
+
 fmt: install ## format and autofix
 	$(VENV)/ruff format . && $(VENV)/ruff check --fix .
 
-.PHONY: help install run lint typecheck check test test-unit test-e2e fmt
+.PHONY: help install run lint typecheck check test test-unit test-e2e contracts fmt

@@ -1,6 +1,6 @@
 """THE contract module: every message on the bus, grouped by the service that publishes it."""
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import Field, TypeAdapter
 
@@ -8,26 +8,65 @@ from shared.events.base import Event, new_correlation_id
 from shared.events.intake import (
     Applicant,
     ApplicationForm,
+    ApplicationResubmitted,
     ApplicationSubmitted,
+    ApplicationWithdrawn,
+    CampaignForwarded,
+    Contact,
     EvidenceFile,
+    EvidenceStored,
     GroupMember,
+    GroupRegistered,
+    MemberEnterprise,
     MemberRole,
+    RegisteredTopic,
     TargetKind,
     TopicType,
 )
-from shared.events.notify import NotificationSent
+from shared.events.notify import NotificationFailed, NotificationSent
 from shared.events.render import DocumentFailed, DocumentRendered, RenderedFile
+from shared.events.review import (
+    ApplicationAccepted,
+    ApplicationAwarded,
+    ApplicationDisqualified,
+    ApplicationNotAwarded,
+    ApplicationRecommended,
+    ApplicationRejected,
+    ApplicationReturned,
+    ApplicationScored,
+    AssignmentCompleted,
+    ReviewerAssigned,
+    ScreeningReason,
+    TableRequested,
+    UnitDisqualified,
+)
 
 AnyEvent = Annotated[
-    ApplicationSubmitted | DocumentRendered | DocumentFailed | NotificationSent,
+    ApplicationSubmitted
+    | ApplicationResubmitted
+    | ApplicationWithdrawn
+    | EvidenceStored
+    | CampaignForwarded
+    | GroupRegistered
+    | ApplicationAccepted
+    | ApplicationReturned
+    | ApplicationRejected
+    | ApplicationScored
+    | ApplicationRecommended
+    | ApplicationAwarded
+    | ApplicationNotAwarded
+    | ApplicationDisqualified
+    | UnitDisqualified
+    | ReviewerAssigned
+    | AssignmentCompleted
+    | TableRequested
+    | DocumentRendered
+    | DocumentFailed
+    | NotificationSent
+    | NotificationFailed,
     Field(discriminator="type"),
 ]
-EVENT_CLASSES: tuple[type[Event], ...] = (
-    ApplicationSubmitted,
-    DocumentRendered,
-    DocumentFailed,
-    NotificationSent,
-)
+EVENT_CLASSES: tuple[type[Event], ...] = get_args(get_args(AnyEvent)[0])
 EVENT_TYPES: tuple[str, ...] = tuple(cls.model_fields["type"].default for cls in EVENT_CLASSES)
 any_event_adapter: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
@@ -36,18 +75,40 @@ __all__ = [
     "EVENT_TYPES",
     "AnyEvent",
     "Applicant",
+    "ApplicationAccepted",
+    "ApplicationAwarded",
+    "ApplicationDisqualified",
     "ApplicationForm",
+    "ApplicationNotAwarded",
+    "ApplicationRecommended",
+    "ApplicationRejected",
+    "ApplicationResubmitted",
+    "ApplicationReturned",
+    "ApplicationScored",
     "ApplicationSubmitted",
+    "ApplicationWithdrawn",
+    "AssignmentCompleted",
+    "CampaignForwarded",
+    "Contact",
     "DocumentFailed",
     "DocumentRendered",
     "Event",
     "EvidenceFile",
+    "EvidenceStored",
     "GroupMember",
+    "GroupRegistered",
+    "MemberEnterprise",
     "MemberRole",
+    "NotificationFailed",
     "NotificationSent",
+    "RegisteredTopic",
     "RenderedFile",
+    "ReviewerAssigned",
+    "ScreeningReason",
+    "TableRequested",
     "TargetKind",
     "TopicType",
+    "UnitDisqualified",
     "any_event_adapter",
     "new_correlation_id",
 ]

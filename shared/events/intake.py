@@ -27,9 +27,11 @@ class MemberRole(StrEnum):
     ADVISER = "顾问"
 
 
-class GroupMember(BaseModel):
+class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
+
+class GroupMember(Record):
     name: str
     role: MemberRole
     gender: str = ""
@@ -37,10 +39,17 @@ class GroupMember(BaseModel):
     department: str = ""
 
 
-class ApplicationForm(BaseModel):
-    """The fields of 附件3 全国优秀质量管理小组申报表, as submitted."""
+class Contact(Record):
+    """Someone a notification can reach."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    name: str
+    email: str
+    user_id: str | None = None
+    mobile: str | None = None
+
+
+class ApplicationForm(Record):
+    """The fields of 附件3 全国优秀质量管理小组申报表, as submitted."""
 
     recommending_unit_name: str
     enterprise_name: str
@@ -61,9 +70,7 @@ class ApplicationForm(BaseModel):
         return f"{self.enterprise_name} {self.group_name}"
 
 
-class EvidenceFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+class EvidenceFile(Record):
     file_id: uuid.UUID
     kind: str
     filename: str
@@ -73,21 +80,101 @@ class EvidenceFile(BaseModel):
     storage_key: str
 
 
-class Applicant(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    user_id: str
-    name: str
-    email: str
+class Applicant(Contact):
+    user_id: str  # an applicant always has an account
 
 
 class ApplicationSubmitted(Event):
+    """A revision of an application reached its recommending unit (first time: revision 1)."""
+
     type: Literal["application.submitted"] = "application.submitted"
     application_id: uuid.UUID
     revision: int
     unit_id: str
     enterprise_id: str
     applicant: Applicant
+    enterprise_contact: Contact | None = None
+    unit_contact: Contact | None = None
     form: ApplicationForm
     evidence: tuple[EvidenceFile, ...]
     submitted_at: AwareDatetime
+    group_registration_number: str | None = None
+    topic_registration_number: str | None = None
+
+
+class ApplicationResubmitted(ApplicationSubmitted):
+    """A corrected revision after a return for correction."""
+
+    type: Literal["application.resubmitted"] = "application.resubmitted"  # type: ignore[assignment]
+
+
+class ApplicationWithdrawn(Event):
+    type: Literal["application.withdrawn"] = "application.withdrawn"
+    application_id: uuid.UUID
+    unit_id: str
+    enterprise_id: str
+    reason: str = ""
+
+
+class EvidenceStored(Event):
+    type: Literal["evidence.stored"] = "evidence.stored"
+    application_id: uuid.UUID
+    unit_id: str
+    file: EvidenceFile
+
+
+class MemberEnterprise(Record):
+    enterprise_id: str
+    name: str
+    contacts: tuple[Contact, ...] = ()
+
+
+class CampaignForwarded(Event):
+    """A recommending unit forwarded (转发) the national notice with its own number and deadline."""
+
+    type: Literal["campaign.forwarded"] = "campaign.forwarded"
+    unit_id: str
+    unit_name: str
+    campaign_year: int
+    national_doc_number: str
+    national_title: str
+    theme: str
+    national_deadline_at: AwareDatetime
+    unit_doc_number: str
+    title: str
+    body: str
+    deadline_at: AwareDatetime
+    unit_contacts: tuple[Contact, ...]
+    national_contacts: tuple[Contact, ...] = ()
+    member_enterprises: tuple[MemberEnterprise, ...]
+
+
+class RegisteredTopic(Record):
+    topic_name: str
+    registration_number: str
+    topic_type: TopicType
+    target_kind: TargetKind | None = None
+    registered_on: str
+    planned_start: str = ""
+    planned_end: str = ""
+
+
+class GroupRegistered(Event):
+    """A QC group registered (质量管理小组注册登记表) for a year, optionally with its topic."""
+
+    type: Literal["group.registered"] = "group.registered"
+    group_id: str
+    registration_number: str
+    year: int
+    unit_id: str
+    enterprise_id: str
+    enterprise_name: str
+    group_name: str
+    founded_on: str = ""
+    registered_on: str
+    leader: str
+    adviser: str = ""
+    members: tuple[GroupMember, ...]
+    topic: RegisteredTopic | None = None
+    activity_frequency: str = ""
+    contact: Contact | None = None

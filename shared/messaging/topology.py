@@ -42,15 +42,64 @@ class ServiceQueue:
         return {"x-queue-type": "quorum"}
 
 
+APPLICATION_DECISIONS = (
+    "application.accepted",
+    "application.returned",
+    "application.rejected",
+    "application.scored",
+    "application.recommended",
+    "application.awarded",
+    "application.not_awarded",
+    "application.disqualified",
+)
+SUBMISSIONS = ("application.submitted", "application.resubmitted")
+
 SERVICE_QUEUES: dict[str, ServiceQueue] = {
     queue.service: queue
     for queue in (
-        ServiceQueue("intake", ("document.rendered", "document.failed")),
-        ServiceQueue("review", ("application.submitted",)),
-        ServiceQueue("render", ("application.submitted",)),
-        ServiceQueue("notify", ("application.submitted", "document.rendered", "document.failed")),
+        ServiceQueue(
+            "intake",
+            ("document.rendered", "document.failed", *APPLICATION_DECISIONS, "unit.disqualified"),
+        ),
+        ServiceQueue(
+            "review",
+            (
+                *SUBMISSIONS,
+                "application.withdrawn",
+                "evidence.stored",
+                "campaign.forwarded",
+                "document.rendered",
+            ),
+        ),
+        ServiceQueue(
+            "render",
+            (
+                *SUBMISSIONS,
+                "group.registered",
+                "campaign.forwarded",
+                "application.awarded",
+                "table.requested",
+            ),
+        ),
+        ServiceQueue(
+            "notify",
+            (
+                *SUBMISSIONS,
+                "application.withdrawn",
+                "campaign.forwarded",
+                *APPLICATION_DECISIONS,
+                "unit.disqualified",
+                "reviewer.assigned",
+                "assignment.completed",
+                "document.rendered",
+                "document.failed",
+            ),
+        ),
     )
 }
+# Published for integrators and operators (notify's own `notifications` exchange carries what
+# people hear); no service needs to consume them.
+UNCONSUMED_EVENT_TYPES = frozenset({"notification.sent", "notification.failed"})
 
 
 def rabbitmq_definitions(vhost: str = "/") -> dict[str, Any]:

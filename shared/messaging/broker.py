@@ -12,6 +12,7 @@ from faststream.rabbit.schemas.queue import QueueType, QuorumQueueArgs
 from shared.messaging.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
+    NOTIFICATIONS_EXCHANGE,
     SERVICE_QUEUES,
     ServiceQueue,
 )
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 EVENTS = RabbitExchange(EVENTS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
 DEAD_LETTERS = RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, durable=True)
+NOTIFICATIONS = RabbitExchange(NOTIFICATIONS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
 
 
 def create_broker(amqp_url: str, *, prefetch: int) -> RabbitBroker:
@@ -47,6 +49,7 @@ async def declare_topology(broker: RabbitBroker) -> None:
     """Declare every exchange, queue and binding (idempotent; same as deploy's definitions)."""
     events = await broker.declare_exchange(EVENTS)
     dead_letters = await broker.declare_exchange(DEAD_LETTERS)
+    await broker.declare_exchange(NOTIFICATIONS)
     for queue in SERVICE_QUEUES.values():
         declared = await broker.declare_queue(service_queue(queue))
         for event_type in queue.event_types:

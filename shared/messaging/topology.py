@@ -13,6 +13,8 @@ from typing import Any
 EVENTS_EXCHANGE = "qcflow.events"
 DEAD_LETTER_EXCHANGE = "qcflow.dead-letter"
 DELIVERY_LIMIT = 5
+# What people are told (one message per delivery), for integrators to bind their own queues to.
+NOTIFICATIONS_EXCHANGE = "qcflow.notifications"
 
 
 @dataclass(frozen=True)
@@ -105,24 +107,9 @@ UNCONSUMED_EVENT_TYPES = frozenset({"notification.sent", "notification.failed"})
 def rabbitmq_definitions(vhost: str = "/") -> dict[str, Any]:
     """The topology as a RabbitMQ definitions document (deploy/rabbitmq/definitions.json)."""
     exchanges = [
-        {
-            "name": EVENTS_EXCHANGE,
-            "vhost": vhost,
-            "type": "topic",
-            "durable": True,
-            "auto_delete": False,
-            "internal": False,
-            "arguments": {},
-        },
-        {
-            "name": DEAD_LETTER_EXCHANGE,
-            "vhost": vhost,
-            "type": "direct",
-            "durable": True,
-            "auto_delete": False,
-            "internal": False,
-            "arguments": {},
-        },
+        _exchange(EVENTS_EXCHANGE, "topic", vhost),
+        _exchange(DEAD_LETTER_EXCHANGE, "direct", vhost),
+        _exchange(NOTIFICATIONS_EXCHANGE, "topic", vhost),
     ]
     queues: list[dict[str, Any]] = []
     bindings: list[dict[str, Any]] = []
@@ -167,3 +154,15 @@ def rabbitmq_definitions(vhost: str = "/") -> dict[str, Any]:
             }
         )
     return {"exchanges": exchanges, "queues": queues, "bindings": bindings}
+
+
+def _exchange(name: str, kind: str, vhost: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "vhost": vhost,
+        "type": kind,
+        "durable": True,
+        "auto_delete": False,
+        "internal": False,
+        "arguments": {},
+    }

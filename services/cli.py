@@ -16,6 +16,8 @@ import typer
 import uvicorn
 
 from shared.db import create_engine, create_sessionmaker, transaction
+from shared.http import install_observability
+from shared.logging import configure_logging
 from shared.migrations import upgrade
 from shared.settings import SERVICE_PORTS, ServiceName, Settings, settings_for
 
@@ -36,6 +38,7 @@ def _service(name: str) -> ServiceName:
 def create_service_app(settings: Settings) -> FastAPI:
     module = importlib.import_module(f"services.{settings.service}.main")
     created: FastAPI = module.create_app(settings)
+    install_observability(created, created.state.runtime)
     return created
 
 
@@ -52,11 +55,13 @@ def migrate(service: str = typer.Argument(help="intake / review / render / notif
 def serve(service: str) -> None:
     """Run one service (HTTP + its consumers and background jobs)."""
     settings = settings_for(_service(service))
+    configure_logging(settings.service)
     uvicorn.run(
         create_service_app(settings),
         host=settings.http_host,
         port=settings.port,
         log_level="info",
+        log_config=None,  # keep the JSON root logger configured above
         timeout_graceful_shutdown=20,
     )
 

@@ -9,11 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.auth import InvalidTokenError, Principal, verify_token
-from shared.events import new_correlation_id
+from shared.correlation import correlation_id_var, current_correlation_id, new_correlation_id
 from shared.runtime import Runtime, is_ready
 
 
@@ -38,6 +41,12 @@ def health_router() -> APIRouter:
     @router.get("/health", summary="进程存活")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @router.get("/metrics", summary="Prometheus 指标", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        runtime = get_runtime(request)
+        await runtime.readiness()  # refreshes the queue, dead-letter and outbox gauges
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/ready", summary="依赖就绪（数据库、存储、消息队列、消费者）")
     async def ready(request: Request) -> JSONResponse:
@@ -75,13 +84,28 @@ def current_principal(
         ) from exc
 
 
-def correlation_id(request: Request) -> str:
+def correlation_id(_request: Request) -> str:
+    return current_correlation_id()
+
+
+async def _carry_correlation_id(request: Request, call_next: RequestResponseEndpoint) -> Response:
     supplied = request.headers.get("x-correlation-id", "")
-    return (
-        supplied
-        if supplied.isalnum() and len(supplied) <= MAX_CORRELATION_ID
-        else new_correlation_id()
-    )
+    is_usable = supplied.isalnum() and len(supplied) <= MAX_CORRELATION_ID
+    token = correlation_id_var.set(supplied if is_usable else new_correlation_id())
+    try:
+        response = await call_next(request)
+        response.headers["X-Correlation-ID"] = current_correlation_id()
+        return response
+    finally:
+        correlation_id_var.reset(token)
+
+
+def install_observability(app: FastAPI, runtime: Runtime) -> None:
+    """Correlation ids from the request into every event and log line; HTTP metrics."""
+    app.add_middleware(BaseHTTPMiddleware, dispatch=_carry_correlation_id)
+    Instrumentator(
+        registry=runtime.metrics.registry, excluded_handlers=["/metrics", "/health", "/ready"]
+    ).instrument(app)
 
 
 def utc_now() -> datetime:

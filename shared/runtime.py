@@ -21,6 +21,7 @@ from shared.messaging.consumer import EventConsumer, Handler, subscribe
 from shared.messaging.outbox import OutboxRelay, add_to_outbox, count_pending
 from shared.messaging.tables import MessagingTables
 from shared.messaging.topology import SERVICE_QUEUES
+from shared.metrics import ServiceMetrics
 from shared.settings import Settings
 from shared.storage import LocalObjectStore, S3ObjectStore, create_store
 
@@ -38,6 +39,7 @@ class Runtime:
     store: LocalObjectStore | S3ObjectStore
     broker: RabbitBroker
     relay: OutboxRelay
+    metrics: ServiceMetrics
     background_jobs: list[BackgroundJob] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -45,14 +47,25 @@ class Runtime:
     def build(cls, settings: Settings, tables: MessagingTables) -> Runtime:
         engine = create_engine(settings.db_url)
         sessionmaker = create_sessionmaker(engine)
-        broker = create_broker(settings.amqp_url, prefetch=settings.prefetch)
+        metrics = ServiceMetrics()
+        broker = create_broker(
+            settings.amqp_url,
+            prefetch=settings.prefetch,
+            registry=metrics.registry,
+            app_name=f"qcflow-{settings.service}",
+        )
         publisher = BrokerPublisher(broker, timeout_s=settings.publish_timeout_s)
         relay = OutboxRelay(sessionmaker, tables, publisher)
-        return cls(settings, tables, engine, sessionmaker, create_store(settings), broker, relay)
+        store = create_store(settings)
+        return cls(settings, tables, engine, sessionmaker, store, broker, relay, metrics)
 
     def consume(self, handlers: Mapping[str, Handler]) -> EventConsumer:
         consumer = EventConsumer(
-            self.sessionmaker, self.tables, handlers, after_commit=self.relay.wake
+            self.sessionmaker,
+            self.tables,
+            handlers,
+            after_commit=self.relay.wake,
+            timer=lambda event_type: self.metrics.handler_seconds.labels(event_type).time(),
         )
         subscribe(self.broker, SERVICE_QUEUES[self.settings.service], consumer)
         return consumer
@@ -87,12 +100,17 @@ class Runtime:
         checks["database"] = await _probe(self._check_database)
         checks["storage"] = await _probe(self.store.check)
         checks["broker"] = await _probe(self._check_broker)
-        if self.settings.service in SERVICE_QUEUES and checks["broker"] == "ok":
+        if checks["broker"] == "ok":
             depths = await queue_depths(self.broker, SERVICE_QUEUES[self.settings.service])
             checks["queue"] = depths
             checks["consumers"] = "ok" if depths["consumers"] > 0 else "no consumer on queue"
-        async with self.transaction() as session:
-            checks["outbox_pending"] = await count_pending(session, self.tables)
+            self.metrics.queue_messages.set(depths["messages"])
+            self.metrics.queue_consumers.set(depths["consumers"])
+            self.metrics.dead_letters.set(depths["dead_letters"])
+        if checks["database"] == "ok":
+            async with self.transaction() as session:
+                checks["outbox_pending"] = await count_pending(session, self.tables)
+            self.metrics.outbox_pending.set(checks["outbox_pending"])
         return checks
 
     async def _check_database(self) -> None:

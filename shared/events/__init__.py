@@ -4,7 +4,8 @@ from typing import Annotated, get_args
 
 from pydantic import Field, TypeAdapter
 
-from shared.events.base import Event, new_correlation_id
+from shared.correlation import new_correlation_id
+from shared.events.base import Event
 from shared.events.intake import (
     Applicant,
     ApplicationForm,

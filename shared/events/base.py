@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-
-def new_correlation_id() -> str:
-    return uuid.uuid4().hex
+from shared.correlation import current_correlation_id
 
 
 class Event(BaseModel):
@@ -22,5 +20,5 @@ class Event(BaseModel):
     version: int = 1
     occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     campaign_id: str | None = None
-    correlation_id: str = Field(default_factory=new_correlation_id)
+    correlation_id: str = Field(default_factory=current_correlation_id)
     causation_id: str | None = None

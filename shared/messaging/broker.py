@@ -7,7 +7,9 @@ import logging
 from typing import cast
 
 from faststream.rabbit import Channel, ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.schemas.queue import QueueType, QuorumQueueArgs
+from prometheus_client import CollectorRegistry
 
 from shared.messaging.topology import (
     DEAD_LETTER_EXCHANGE,
@@ -24,7 +26,9 @@ DEAD_LETTERS = RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT, du
 NOTIFICATIONS = RabbitExchange(NOTIFICATIONS_EXCHANGE, type=ExchangeType.TOPIC, durable=True)
 
 
-def create_broker(amqp_url: str, *, prefetch: int) -> RabbitBroker:
+def create_broker(
+    amqp_url: str, *, prefetch: int, registry: CollectorRegistry, app_name: str
+) -> RabbitBroker:
     # Unroutable messages must raise instead of vanishing; confirms are on by default.
     channel = Channel(prefetch_count=prefetch, on_return_raises=True, publisher_confirms=True)
     return RabbitBroker(
@@ -33,6 +37,7 @@ def create_broker(amqp_url: str, *, prefetch: int) -> RabbitBroker:
         graceful_timeout=30.0,
         reconnect_interval=2.0,
         log_level=logging.DEBUG,
+        middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name=app_name)],
     )
 
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.correlation import correlation_id_var
 from shared.db import SessionMaker, transaction
 from shared.events import Event, any_event_adapter
 from shared.messaging.broker import service_queue
@@ -86,11 +88,13 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         *,
         after_commit: Callable[[], None] = lambda: None,
+        timer: Callable[[str], AbstractContextManager[object]] = lambda _: nullcontext(),
     ) -> None:
         self._sessionmaker = sessionmaker
         self._tables = tables
         self._handlers = handlers
         self._after_commit = after_commit
+        self._timer = timer
 
     async def apply(self, body: bytes) -> bool:
         """Handle one message body; True if it had an effect, False if ignored or a duplicate."""
@@ -101,10 +105,16 @@ class EventConsumer:
         if handler is None:
             return False
         event = parse_event(body)
-        async with transaction(self._sessionmaker) as session:
-            if not await claim_in_inbox(session, self._tables, event):
-                return False
-            await handler(session, event)
+        token = correlation_id_var.set(event.correlation_id)
+        try:
+            with self._timer(kind):
+                async with transaction(self._sessionmaker) as session:
+                    if not await claim_in_inbox(session, self._tables, event):
+                        return False
+                    await handler(session, event)
+            log.info("handled %s %s", kind, event.event_id)
+        finally:
+            correlation_id_var.reset(token)
         self._after_commit()
         return True
 

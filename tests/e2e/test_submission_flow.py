@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -167,3 +169,44 @@ def test_other_enterprise_cannot_read_the_application(platform: Platform):
     )
     assert response.status_code == 403
     assert "无权" in response.json()["detail"]
+
+
+def test_correlation_id_travels_from_the_request_through_every_event(platform: Platform):
+    applicant = login(platform, "applicant")
+    correlation = uuid.uuid4().hex
+    headers = {**applicant, "X-Correlation-ID": correlation}
+    created = httpx.post(
+        f"{platform.url('intake')}/api/applications",
+        headers=headers,
+        json=application_form(group_name=unique("追踪QC小组")),
+    ).json()
+    app_url = f"{platform.url('intake')}/api/applications/{created['application_id']}"
+    submitted = httpx.post(f"{app_url}/submit", headers=headers)
+    assert submitted.headers["x-correlation-id"] == correlation
+    wait_for(lambda: httpx.get(app_url, headers=applicant).json()["documents"], 90)
+
+    def logged_with_correlation(service: str) -> list[dict[str, Any]]:
+        lines = [
+            json.loads(line) for line in platform.log(service).splitlines() if line.startswith("{")
+        ]
+        return [line for line in lines if line.get("correlation_id") == correlation]
+
+    for service in ("review", "render", "notify", "intake"):
+        handled = wait_for(lambda s=service: logged_with_correlation(s), 30)
+        assert any("handled" in line["message"] for line in handled), service
+
+
+def test_metrics_expose_bus_http_outbox_and_dead_letter_figures(platform: Platform):
+    for service in ("intake", "review", "render", "notify"):
+        text = httpx.get(f"{platform.url(service)}/metrics").text
+        for metric in (
+            "qcflow_outbox_pending",
+            "qcflow_dead_letters",
+            "qcflow_queue_consumers 1.0",
+        ):
+            assert metric in text, (service, metric)
+    intake_metrics = httpx.get(f"{platform.url('intake')}/metrics").text
+    assert "http_requests_total" in intake_metrics
+    render_metrics = httpx.get(f"{platform.url('render')}/metrics").text
+    assert "faststream_received_messages_total" in render_metrics
+    assert 'qcflow_handler_seconds_count{event_type="application.submitted"}' in render_metrics

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -192,7 +193,7 @@ def test_correlation_id_travels_from_the_request_through_every_event(platform: P
         return [line for line in lines if line.get("correlation_id") == correlation]
 
     for service in ("review", "render", "notify", "intake"):
-        handled = wait_for(lambda s=service: logged_with_correlation(s), 30)
+        handled = wait_for(partial(logged_with_correlation, service), 30)
         assert any("handled" in line["message"] for line in handled), service
 
 

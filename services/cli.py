@@ -10,14 +10,22 @@ import subprocess
 import sys
 import time
 import urllib.request
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 import uvicorn
+from prometheus_client import CollectorRegistry
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
 
 from shared.db import create_engine, create_sessionmaker, transaction
 from shared.http import install_observability
 from shared.logging import configure_logging
+from shared.messaging.broker import create_broker, queue_depths
+from shared.messaging.dead_letters import list_dead_letters, replay_dead_letters
+from shared.messaging.outbox import count_pending
+from shared.messaging.topology import SERVICE_QUEUES
 from shared.migrations import upgrade
 from shared.settings import SERVICE_PORTS, ServiceName, Settings, settings_for
 
@@ -82,6 +90,90 @@ def seed_demo() -> None:
     asyncio.run(run())
     for username, name, _email, role, _org in DEMO_ACCOUNTS:
         typer.echo(f"演示账号 {username} / {password}（{name}，{role.value}）")
+
+
+dlq_app = typer.Typer(help="死信队列：查看与重放", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+@app.command()
+def queues() -> None:
+    """Queue depth, consumers and dead letters of every service (from the broker)."""
+    settings = Settings()
+
+    async def collect() -> list[tuple[str, dict[str, int]]]:
+        broker = create_broker(
+            settings.amqp_url, prefetch=1, registry=CollectorRegistry(), app_name="qcflow-cli"
+        )
+        await broker.connect()
+        try:
+            return [
+                (name, await queue_depths(broker, queue)) for name, queue in SERVICE_QUEUES.items()
+            ]
+        finally:
+            await broker.stop()
+
+    table = Table("队列", "待处理", "消费者", "死信")
+    for name, depths in asyncio.run(collect()):
+        table.add_row(
+            SERVICE_QUEUES[name].name,
+            str(depths["messages"]),
+            str(depths["consumers"]),
+            str(depths["dead_letters"]),
+        )
+    Console().print(table)
+
+
+@app.command()
+def outbox(service: str) -> None:
+    """Outbox rows of a service not yet published (its QCFLOW_DATABASE_URL)."""
+    settings = settings_for(_service(service))
+    tables = importlib.import_module(f"services.{service}.models").messaging_tables
+
+    async def count() -> int:
+        engine = create_engine(settings.db_url)
+        try:
+            async with transaction(create_sessionmaker(engine)) as session:
+                return await count_pending(session, tables)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"{service}: 待发布事件 {asyncio.run(count())} 条")
+
+
+@dlq_app.command("list")
+def dlq_list(service: str, limit: int = 100) -> None:
+    """Show a service's dead-lettered messages (they stay in the queue)."""
+    letters = asyncio.run(list_dead_letters(Settings().amqp_url, _service(service), limit=limit))
+    table = Table("message_id", "事件类型", "原因", "投递次数", "内容（前200字节）")
+    for letter in letters:
+        table.add_row(
+            letter.message_id or "-",
+            letter.event_type or "无法识别",
+            letter.reason,
+            str(letter.deliveries),
+            letter.preview,
+        )
+    Console().print(table)
+    typer.echo(f"共 {len(letters)} 条死信")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    service: str,
+    message_id: Annotated[list[str] | None, typer.Option("--id", help="只重放这些消息")] = None,
+) -> None:
+    """Send dead letters back to the service's queue (all, or those named with --id)."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:
+        progress.add_task(f"正在重放 {service} 的死信……")
+        replayed = asyncio.run(
+            replay_dead_letters(
+                Settings().amqp_url,
+                _service(service),
+                message_ids=set(message_id) if message_id else None,
+            )
+        )
+    typer.echo(f"已重放 {replayed} 条死信到 {SERVICE_QUEUES[service].name}")
 
 
 @app.command("run-all")

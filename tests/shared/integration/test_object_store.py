@@ -25,8 +25,9 @@ MIB = 1024 * 1024
 async def store(request: pytest.FixtureRequest, infra: Infra, bucket: str, tmp_path) -> ObjectStore:
     if request.param == "local":
         return LocalObjectStore(tmp_path / "store")
-    client = Minio(f"127.0.0.1:{infra.s3_port}", access_key="testing", secret_key="testing",
-                   secure=False)
+    client = Minio(
+        f"127.0.0.1:{infra.s3_port}", access_key="testing", secret_key="testing", secure=False
+    )
     s3 = S3ObjectStore(client, bucket)
     await s3.ensure_bucket()
     return s3
@@ -34,13 +35,14 @@ async def store(request: pytest.FixtureRequest, infra: Infra, bucket: str, tmp_p
 
 async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 async def test_streamed_object_round_trips_with_its_sha256(store: ObjectStore):
     data = os.urandom(9 * MIB + 123)  # more than one S3 multipart part
-    stored = await store.put_stream("evidence/a/1", chunks(data), content_type="application/pdf",
-                                    max_bytes=20 * MIB)
+    stored = await store.put_stream(
+        "evidence/a/1", chunks(data), content_type="application/pdf", max_bytes=20 * MIB
+    )
     assert (stored.size, stored.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert await store.get_bytes("evidence/a/1") == data
     assert b"".join([c async for c in store.iter_chunks("evidence/a/1")]) == data
@@ -48,8 +50,12 @@ async def test_streamed_object_round_trips_with_its_sha256(store: ObjectStore):
 
 async def test_object_over_the_limit_is_refused_and_not_stored(store: ObjectStore):
     with pytest.raises(ObjectTooLargeError):
-        await store.put_stream("evidence/a/big", chunks(os.urandom(3 * MIB)),
-                               content_type="application/pdf", max_bytes=2 * MIB)
+        await store.put_stream(
+            "evidence/a/big",
+            chunks(os.urandom(3 * MIB)),
+            content_type="application/pdf",
+            max_bytes=2 * MIB,
+        )
     assert not await store.exists("evidence/a/big")
 
 

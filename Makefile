@@ -30,7 +30,10 @@ test-e2e: install ## end-to-end tests only
 contracts: install ## rewrite the event schema snapshots (review the diff)
 	QCFLOW_UPDATE_SNAPSHOTS=1 $(VENV)/pytest -q tests/contracts
 
+docs: install ## regenerate docs/asyncapi.yaml and docs/openapi/*.json from the code
+	$(VENV)/python -m services.cli docs
+
 fmt: install ## format and autofix
 	$(VENV)/ruff format . && $(VENV)/ruff check --fix .
 
-.PHONY: help install run lint typecheck check test test-unit test-e2e contracts fmt
+.PHONY: help install run lint typecheck check test test-unit test-e2e contracts docs fmt

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from shared.asyncapi import build_asyncapi
 from shared.db import create_engine, create_sessionmaker, transaction
 from shared.http import install_observability
 from shared.logging import configure_logging
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="qcflow：全国优秀质量管理小组申报平台", no_args_is_help=True)
 SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
+VERSION = "0.1.0"
 DEMO_PASSWORD_ENV = "QCFLOW_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
@@ -174,6 +178,40 @@ def dlq_replay(
             )
         )
     typer.echo(f"已重放 {replayed} 条死信到 {SERVICE_QUEUES[service].name}")
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def generated_docs() -> dict[Path, str]:
+    """Integrator documents generated from the code: AsyncAPI of the bus, OpenAPI of the APIs."""
+    import yaml  # noqa: PLC0415 - only this developer command needs it
+
+    spec = build_asyncapi(version=VERSION).to_specification().to_jsonable()
+    documents = {DOCS / "asyncapi.yaml": yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)}
+    for name in ("intake", "review"):
+        openapi = create_service_app(settings_for(name)).openapi()
+        documents[DOCS / "openapi" / f"{name}.json"] = (
+            json.dumps(openapi, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        )
+    return documents
+
+
+@app.command()
+def docs(check: Annotated[bool, typer.Option("--check", help="只检查，不写入")] = False) -> None:
+    """Write (or with --check, verify) docs/asyncapi.yaml and docs/openapi/*.json."""
+    stale = []
+    for path, text in generated_docs().items():
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(path)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    for path in stale:
+        typer.echo(f"{'过期' if check else '已更新'}：{path.relative_to(DOCS.parent)}")
+    if check and stale:
+        raise typer.Exit(1)
 
 
 @app.command("run-all")

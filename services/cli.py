@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from shared.asyncapi import build_asyncapi
+from shared.asyncapi import asyncapi_document
 from shared.db import create_engine, create_sessionmaker, transaction
 from shared.http import install_observability
 from shared.logging import configure_logging
@@ -187,7 +187,7 @@ def generated_docs() -> dict[Path, str]:
     """Integrator documents generated from the code: AsyncAPI of the bus, OpenAPI of the APIs."""
     import yaml  # noqa: PLC0415 - only this developer command needs it
 
-    spec = build_asyncapi(version=VERSION).to_specification().to_jsonable()
+    spec = asyncapi_document(version=VERSION)
     documents = {DOCS / "asyncapi.yaml": yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)}
     for name in ("intake", "review"):
         openapi = create_service_app(settings_for(name)).openapi()

@@ -6,6 +6,9 @@ bound to it, and one publication per event type on the events exchange.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 
@@ -21,7 +24,9 @@ DESCRIPTION = (
 )
 
 
-def _documented_handler(queue: ServiceQueue, event_classes: tuple[type[Event], ...]) -> object:
+def _documented_handler(
+    queue: ServiceQueue, event_classes: tuple[type[Event], ...]
+) -> Callable[[object], Awaitable[None]]:
     by_type = {cls.model_fields["type"].default: cls for cls in event_classes}
     bound = [by_type[event_type] for event_type in queue.event_types]
     union = bound[0]
@@ -53,3 +58,17 @@ def build_asyncapi(version: str) -> AsyncAPI:
             description=(cls.__doc__ or "").strip() or None,
         )
     return AsyncAPI(broker, title="qcflow 事件总线", version=version, description=DESCRIPTION)
+
+
+def asyncapi_document(version: str) -> dict[str, Any]:
+    """The AsyncAPI document as plain data, with every mapping in a stable order."""
+    document: dict[str, Any] = _sorted(build_asyncapi(version).to_specification().to_jsonable())
+    return document
+
+
+def _sorted(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary JSON
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value

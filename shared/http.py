@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import urllib3
+from aiormq.exceptions import AMQPError
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from minio.error import S3Error
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
+from sqlalchemy.exc import DBAPIError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from shared.auth import InvalidTokenError, Principal, verify_token
@@ -65,6 +70,16 @@ def get_runtime(request: Request) -> Runtime:
 
 
 MAX_CORRELATION_ID = 64
+# A dependency being down is not the caller's fault and not a bug: 503, try again.
+DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
+    DBAPIError,
+    OSError,
+    S3Error,
+    TimeoutError,
+    urllib3.exceptions.HTTPError,
+    AMQPError,
+)
+log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="登录后获得的访问令牌")
 
 
@@ -137,6 +152,16 @@ def install_error_handlers(
             status_code=422,
         )
 
+    async def on_dependency_down(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("dependency unavailable: %r", exc)
+        return JSONResponse(
+            {"detail": "服务暂时不可用（数据库、存储或消息系统繁忙），请稍后重试。"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+
+    for unavailable in DEPENDENCY_ERRORS:
+        app.add_exception_handler(unavailable, on_dependency_down)
     app.add_exception_handler(domain_error, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
 

@@ -65,10 +65,15 @@ class Runtime:
             self.tables,
             handlers,
             after_commit=self.relay.wake,
+            retry_delay=self._retry_delay,
             timer=lambda event_type: self.metrics.handler_seconds.labels(event_type).time(),
         )
         subscribe(self.broker, SERVICE_QUEUES[self.settings.service], consumer)
         return consumer
+
+    def _retry_delay(self, attempt: int) -> float:
+        settings = self.settings
+        return float(min(settings.retry_base_delay_s * 4**attempt, settings.retry_max_delay_s))
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     publish_timeout_s: float = 10.0
     prefetch: int = 8
+    # A failing handler waits base * 4**attempt (capped) before its message is requeued: with the
+    # delivery limit of 5 that rides out about 100 s of a dependency being down.
+    retry_base_delay_s: float = 0.5
+    retry_max_delay_s: float = 60.0
 
     database_url: str | None = None  # default: a SQLite file per service under data_dir
 

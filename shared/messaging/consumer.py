@@ -34,7 +34,6 @@ from shared.messaging.topology import ServiceQueue
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
-MAX_BACKOFF_S = 5.0
 
 
 class UnreadableMessageError(Exception):
@@ -88,12 +87,14 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         *,
         after_commit: Callable[[], None] = lambda: None,
+        retry_delay: Callable[[int], float] = lambda attempt: min(0.5 * 4**attempt, 60.0),
         timer: Callable[[str], AbstractContextManager[object]] = lambda _: nullcontext(),
     ) -> None:
         self._sessionmaker = sessionmaker
         self._tables = tables
         self._handlers = handlers
         self._after_commit = after_commit
+        self._retry_delay = retry_delay
         self._timer = timer
 
     async def apply(self, body: bytes) -> bool:
@@ -132,7 +133,7 @@ class EventConsumer:
         except Exception:
             attempt = delivery_count(message)
             log.exception("handler failed (delivery %s) for %s", attempt + 1, message.message_id)
-            await asyncio.sleep(min(0.2 * 2**attempt, MAX_BACKOFF_S))
+            await asyncio.sleep(self._retry_delay(attempt))
             await message.reject(requeue=True)
             return
         await message.ack()

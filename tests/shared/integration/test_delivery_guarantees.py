@@ -24,6 +24,7 @@ from tests.support.infra import Infra
 from tests.support.proxy import TcpProxy
 
 REVIEW_QUEUE = SERVICE_QUEUES["review"]
+FAST_RETRIES = {"retry_base_delay_s": 0.05, "retry_max_delay_s": 0.5}
 
 
 def submitted_event(**overrides: Any) -> ApplicationSubmitted:
@@ -70,7 +71,8 @@ async def eventually(check: Callable[[], Any], timeout_s: float = 30) -> Any:
 async def review_runtime(infra: Infra, vhost: str, bucket: str, tmp_path) -> AsyncIterator[Runtime]:
     settings = infra.settings("review", smtp_port=1, bucket=bucket, data_dir=tmp_path)
     runtime = Runtime.build(
-        settings.model_copy(update={"amqp_url": infra.amqp_url(vhost=vhost)}), messaging_tables
+        settings.model_copy(update={"amqp_url": infra.amqp_url(vhost=vhost), **FAST_RETRIES}),
+        messaging_tables,
     )
     yield runtime
     await runtime.stop()

@@ -5,14 +5,23 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
     Application,
+    Campaign,
+    DeadlineExtension,
+    DeliveryRecord,
     DocumentRow,
     Enterprise,
     EvidenceFileRow,
+    IdempotentSubmission,
+    QcGroup,
+    QcTopic,
     RecommendingUnit,
+    RegistrationCounter,
     UnitCampaign,
     User,
 )
@@ -101,3 +110,129 @@ async def document(
         DocumentRow.format == file_format,
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def campaign(session: AsyncSession, campaign_id: str) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
+async def unit_campaigns_of(session: AsyncSession, unit_id: str) -> list[UnitCampaign]:
+    query = (
+        select(UnitCampaign)
+        .where(UnitCampaign.unit_id == unit_id)
+        .order_by(UnitCampaign.deadline_at.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def extensions_of(
+    session: AsyncSession, unit_id: str, campaign_id: str
+) -> list[DeadlineExtension]:
+    query = (
+        select(DeadlineExtension)
+        .where(DeadlineExtension.unit_id == unit_id, DeadlineExtension.campaign_id == campaign_id)
+        .order_by(DeadlineExtension.extended_at)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def enterprises_of_unit(session: AsyncSession, unit_id: str) -> list[Enterprise]:
+    query = select(Enterprise).where(Enterprise.unit_id == unit_id).order_by(Enterprise.name)
+    return list((await session.execute(query)).scalars())
+
+
+async def enterprise_by_credit_code(session: AsyncSession, credit_code: str) -> Enterprise | None:
+    query = select(Enterprise).where(Enterprise.credit_code == credit_code)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def applicants_of(session: AsyncSession, enterprise_ids: list[str]) -> list[User]:
+    query = select(User).where(User.org_id.in_(enterprise_ids), User.role == "applicant")
+    return list((await session.execute(query)).scalars())
+
+
+async def users_of_org(session: AsyncSession, org_id: str, role: str) -> list[User]:
+    query = select(User).where(User.org_id == org_id, User.role == role).order_by(User.user_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def idempotent_submission(
+    session: AsyncSession, user_id: str, key: str
+) -> IdempotentSubmission | None:
+    return await session.get(IdempotentSubmission, (user_id, key))
+
+
+async def applications_by_ids(
+    session: AsyncSession, application_ids: list[uuid.UUID]
+) -> list[Application]:
+    query = (
+        select(Application).where(Application.application_id.in_(application_ids)).with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def next_sequence(session: AsyncSession, unit_id: str, year: int, series: str) -> int:
+    """One atomic upsert: concurrent registrations never get the same number."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(RegistrationCounter).values(
+        unit_id=unit_id, year=year, series=series, last_value=1
+    )
+    upsert = statement.on_conflict_do_update(
+        index_elements=["unit_id", "year", "series"],
+        set_={"last_value": RegistrationCounter.last_value + 1},
+    ).returning(RegistrationCounter.last_value)
+    return int((await session.execute(upsert)).scalar_one())
+
+
+async def group(session: AsyncSession, group_id: uuid.UUID) -> QcGroup | None:
+    return await session.get(QcGroup, group_id)
+
+
+async def groups_of_enterprise(session: AsyncSession, enterprise_id: str) -> list[QcGroup]:
+    query = (
+        select(QcGroup)
+        .where(QcGroup.enterprise_id == enterprise_id)
+        .order_by(QcGroup.registered_at.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def topics_of(session: AsyncSession, group_id: uuid.UUID) -> list[QcTopic]:
+    query = select(QcTopic).where(QcTopic.group_id == group_id).order_by(QcTopic.registered_at)
+    return list((await session.execute(query)).scalars())
+
+
+async def topic_by_number(session: AsyncSession, registration_number: str) -> QcTopic | None:
+    query = select(QcTopic).where(QcTopic.registration_number == registration_number)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def held_files(session: AsyncSession, limit: int = 100) -> list[EvidenceFileRow]:
+    query = (
+        select(EvidenceFileRow)
+        .where(EvidenceFileRow.scan_status == "held")
+        .order_by(EvidenceFileRow.created_at)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def evidence_file(
+    session: AsyncSession, file_id: uuid.UUID, *, for_update: bool = False
+) -> EvidenceFileRow | None:
+    query = select(EvidenceFileRow).where(EvidenceFileRow.file_id == file_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def delivery_records_of(
+    session: AsyncSession, application_id: uuid.UUID
+) -> list[DeliveryRecord]:
+    query = (
+        select(DeliveryRecord)
+        .where(DeliveryRecord.application_id == application_id)
+        .order_by(DeliveryRecord.reported_at)
+    )
+    return list((await session.execute(query)).scalars())

@@ -6,34 +6,69 @@ import uuid
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository, service
-from services.intake.domain.application import STATUS_LABELS, ApplicationStatus
+from services.intake.domain.application import (
+    DECISION_STATUSES,
+    STATUS_LABELS,
+    ApplicationStatus,
+)
+from services.intake.domain.deadlines import format_china_time
 from services.intake.domain.errors import NotFoundError
 from services.intake.domain.files import FileKind
+from services.intake.domain.form_rules import member_count_warnings
+from services.intake.domain.login_throttle import LoginThrottle
 from services.intake.models import Application
 from services.intake.schemas import (
     ApplicationFormIn,
     ApplicationOut,
+    CertificateLineOut,
+    DecisionOut,
+    DeliveryOut,
     DocumentOut,
     EvidenceOut,
     LoginIn,
+    SubmitIn,
     TokenOut,
+    WithdrawIn,
 )
-from services.intake.uploads import clean_filename, stream_upload
+from services.intake.upload_routes import IntakeSettingsDep
+from services.intake.uploads import clean_filename, scan_stored, stream_upload
 from shared.auth import issue_token
 from shared.http import CorrelationId, CurrentPrincipal, Now, RuntimeDep
 
 router = APIRouter(prefix="/api", tags=["申报"])
 
 
+def login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 @router.post("/login", summary="登录")
-async def login(body: LoginIn, runtime: RuntimeDep) -> TokenOut:
+async def login(
+    body: LoginIn,
+    runtime: RuntimeDep,
+    now: Now,
+    throttle: Annotated[LoginThrottle, Depends(login_throttle)],
+    address: Annotated[str, Depends(client_address)],
+) -> TokenOut:
     async with runtime.transaction() as session:
-        user = await service.authenticate(session, username=body.username, password=body.password)
+        user = await service.authenticate(
+            session,
+            username=body.username,
+            password=body.password,
+            address=address,
+            throttle=throttle,
+            now=now,
+        )
     settings = runtime.settings
     token = issue_token(
         service.principal_of(user),
@@ -97,6 +132,7 @@ async def upload_file(
     runtime: RuntimeDep,
     now: Now,
     filename: Annotated[str, Query(max_length=255)],
+    settings_for_intake: IntakeSettingsDep,
     kind: FileKind = FileKind.EVIDENCE,
 ) -> EvidenceOut:
     settings = runtime.settings
@@ -110,6 +146,7 @@ async def upload_file(
         )
     stored = await stream_upload(request, runtime.store, slot, kind)
     try:
+        scan_status = await scan_stored(runtime.store, stored.key, settings_for_intake)
         async with runtime.transaction() as session:
             row = await service.record_upload(
                 session,
@@ -119,6 +156,7 @@ async def upload_file(
                 filename=clean_filename(filename),
                 stored=stored,
                 now=now,
+                scan_status=scan_status,
             )
     except Exception:
         await runtime.store.delete(stored.key)
@@ -126,20 +164,93 @@ async def upload_file(
     return EvidenceOut.model_validate(row, from_attributes=True)
 
 
-@router.post("/applications/{application_id}/submit", summary="提交申报表")
+@router.delete(
+    "/applications/{application_id}/files/{file_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="删除已上传的材料（草稿或退回修改时）",
+)
+async def delete_file(
+    application_id: uuid.UUID, file_id: uuid.UUID, actor: CurrentPrincipal, runtime: RuntimeDep
+) -> None:
+    async with runtime.transaction() as session:
+        key = await service.delete_evidence(
+            session, actor=actor, application_id=application_id, file_id=file_id
+        )
+    await runtime.store.delete(key)
+
+
+@router.get("/applications/{application_id}/certificate-line", summary="预览证书上印制的名称")
+async def preview_certificate_line(
+    application_id: uuid.UUID, actor: CurrentPrincipal, runtime: RuntimeDep
+) -> CertificateLineOut:
+    async with runtime.transaction() as session:
+        application = await service.load_for_actor(
+            session, actor=actor, application_id=application_id
+        )
+    return CertificateLineOut(
+        certificate_line=service.certificate_line(application),
+        enterprise_name=str(application.form["enterprise_name"]),
+        group_name=str(application.form["group_name"]),
+        notice="证书将按此名称印制（企业名称须为公章上的全称）。确认无误后，提交时原样填写该名称。",
+    )
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, pattern=r"^[A-Za-z0-9_.:-]{1,100}$"),
+]
+
+
+@router.post("/applications/{application_id}/submit", summary="提交申报表（须确认证书名称）")
 async def submit_application(
     application_id: uuid.UUID,
+    body: SubmitIn,
     actor: CurrentPrincipal,
     runtime: RuntimeDep,
     now: Now,
     correlation_id: CorrelationId,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationOut:
     async with runtime.transaction() as session:
+        replay = await service.replayed_submission(
+            session, actor=actor, application_id=application_id, key=idempotency_key
+        )
+        if replay is not None:
+            return ApplicationOut.model_validate(replay)
         application = await service.submit_application(
             session,
             actor=actor,
             application_id=application_id,
+            confirmed_line=body.confirm_certificate_line,
             now=now,
+            correlation_id=correlation_id,
+        )
+        out = await _application_out(session, application)
+        await service.remember_submission(
+            session,
+            actor=actor,
+            application_id=application_id,
+            key=idempotency_key,
+            response=out.model_dump(mode="json"),
+            now=now,
+        )
+        return out
+
+
+@router.post("/applications/{application_id}/withdraw", summary="撤回申报（形式审查开始前）")
+async def withdraw_application(
+    application_id: uuid.UUID,
+    body: WithdrawIn,
+    actor: CurrentPrincipal,
+    runtime: RuntimeDep,
+    correlation_id: CorrelationId,
+) -> ApplicationOut:
+    async with runtime.transaction() as session:
+        application = await service.withdraw_application(
+            session,
+            actor=actor,
+            application_id=application_id,
+            reason=body.reason,
             correlation_id=correlation_id,
         )
         return await _application_out(session, application)
@@ -197,7 +308,7 @@ async def _application_out(session: AsyncSession, application: Application) -> A
         status=status_value.value,
         status_label=STATUS_LABELS[status_value],
         revision=application.revision,
-        certificate_line=f"{form['enterprise_name']} {form['group_name']}",
+        certificate_line=service.certificate_line(application),
         form=form,
         evidence=[EvidenceOut.model_validate(row, from_attributes=True) for row in evidence],
         documents=[
@@ -212,4 +323,43 @@ async def _application_out(session: AsyncSession, application: Application) -> A
         ],
         submitted_at=application.submitted_at,
         render_error=application.render_error,
+        warnings=member_count_warnings(len(_members(form))),
+        decision=_decision_out(application),
+        group_registration_number=application.group_registration_number,
+        topic_registration_number=application.topic_registration_number,
+        deliveries=[
+            DeliveryOut(
+                channel=record.channel,
+                recipient=record.recipient,
+                template=record.template,
+                status=record.status,
+                status_label="已发送" if record.status == "sent" else "发送失败",
+                reason=record.reason,
+                reported_at=record.reported_at,
+            )
+            for record in await repository.delivery_records_of(session, application.application_id)
+        ],
+    )
+
+
+def _members(form: dict[str, object]) -> list[object]:
+    members = form.get("members")
+    return members if isinstance(members, list) else []
+
+
+def _decision_out(application: Application) -> DecisionOut | None:
+    decision = application.decision
+    if not decision:
+        return None
+    deadline = application.correction_deadline_at
+    decision_type = str(decision["type"])
+    reasons = decision.get("reasons")
+    return DecisionOut(
+        type=decision_type,
+        label=STATUS_LABELS[DECISION_STATUSES[decision_type]],
+        comment=str(decision.get("comment") or ""),
+        reasons=reasons if isinstance(reasons, list) else [],
+        correction_deadline_at=deadline,
+        correction_deadline_text=f"{format_china_time(deadline)}（北京时间）" if deadline else None,
+        revision=int(str(decision.get("revision") or 0)),
     )

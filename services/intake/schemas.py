@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.events import MemberRole, TargetKind, TopicType
 
@@ -33,6 +33,28 @@ FIELD_LABELS = {
     "department": "部门",
     "username": "用户名",
     "password": "密码",
+    "confirm_certificate_line": "证书名称确认",
+    "campaign_id": "活动编号",
+    "year": "活动年度",
+    "doc_number": "文号",
+    "theme": "活动主题",
+    "national_deadline_at": "全国截止时间",
+    "deadline_at": "截止时间",
+    "new_deadline_at": "新截止时间",
+    "reason": "原因",
+    "contacts": "联系人",
+    "email": "电子邮箱",
+    "body": "通知正文",
+    "enterprise_id": "企业编号",
+    "credit_code": "统一社会信用代码",
+    "founded_on": "成立日期",
+    "adviser": "顾问/指导者",
+    "activity_frequency": "活动频次",
+    "topic": "课题",
+    "planned_start": "计划开始日期",
+    "planned_end": "计划结束日期",
+    "group_id": "小组编号",
+    "topic_id": "课题编号",
 }
 
 
@@ -66,12 +88,6 @@ class ApplicationFormIn(BaseModel):
     members: list[MemberIn] = Field(min_length=1, max_length=30)
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
 
-    @model_validator(mode="after")
-    def _target_kind_only_for_problem_solving(self) -> ApplicationFormIn:
-        if self.topic_type is TopicType.INNOVATION and self.target_kind is not None:
-            raise ValueError("创新型课题不区分自定目标/指令性目标，请去掉目标类型。")
-        return self
-
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -94,6 +110,7 @@ class EvidenceOut(BaseModel):
     content_type: str
     size: int
     sha256: str
+    scan_status: str = "not_scanned"
 
 
 class DocumentOut(BaseModel):
@@ -102,6 +119,26 @@ class DocumentOut(BaseModel):
     size: int
     sha256: str
     download_url: str
+
+
+class DecisionOut(BaseModel):
+    type: str
+    label: str
+    comment: str
+    reasons: list[dict[str, str]]
+    correction_deadline_at: datetime | None
+    correction_deadline_text: str | None
+    revision: int
+
+
+class DeliveryOut(BaseModel):
+    channel: str
+    recipient: str
+    template: str
+    status: str
+    status_label: str
+    reason: str
+    reported_at: datetime
 
 
 class ApplicationOut(BaseModel):
@@ -115,3 +152,160 @@ class ApplicationOut(BaseModel):
     documents: list[DocumentOut]
     submitted_at: datetime | None
     render_error: str | None
+    warnings: list[str] = []
+    decision: DecisionOut | None = None
+    group_registration_number: str | None = None
+    topic_registration_number: str | None = None
+    deliveries: list[DeliveryOut] = []
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    confirm_certificate_line: Annotated[str, StringConstraints(max_length=500)]
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class CertificateLineOut(BaseModel):
+    certificate_line: str
+    enterprise_name: str
+    group_name: str
+    notice: str
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,38}$")]
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    email: Email
+    mobile: Mobile | None = None
+
+
+class CampaignIn(BaseModel):
+    """The national notice (全国通知)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_id: Identifier
+    year: int = Field(ge=2000, le=2100)
+    doc_number: Text
+    title: Text
+    theme: Text
+    national_deadline_at: AwareDatetime
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=10)
+
+
+class CampaignOut(BaseModel):
+    campaign_id: str
+    year: int
+    doc_number: str
+    title: str
+    theme: str
+    national_deadline_at: datetime
+    national_deadline_text: str
+    contacts: list[dict[str, str]]
+
+
+class ForwardIn(BaseModel):
+    """A recommending unit's forwarding notice (转发通知)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_number: Text
+    title: Text
+    body: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] = ""
+    deadline_at: AwareDatetime
+    contacts: list[ContactIn] = Field(min_length=1, max_length=10)
+
+
+class UnitCampaignOut(BaseModel):
+    unit_id: str
+    unit_name: str
+    campaign: CampaignOut
+    doc_number: str
+    title: str
+    body: str
+    deadline_at: datetime
+    deadline_text: str
+    seconds_left: int
+    contacts: list[dict[str, str]]
+    forwarded_at: datetime | None
+    extensions: list[dict[str, str]]
+
+
+class ExtensionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_deadline_at: AwareDatetime
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class EnterpriseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise_id: Identifier
+    name: Text
+    credit_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=10)
+
+
+class EnterpriseOut(BaseModel):
+    enterprise_id: str
+    unit_id: str
+    name: str
+    credit_code: str | None
+    contacts: list[dict[str, str]]
+
+
+class RegisteredMemberIn(MemberIn):
+    mobile: Mobile | None = None
+    education: Annotated[str, StringConstraints(max_length=20)] = ""
+    qc_hours: int | None = Field(default=None, ge=0, le=10000)
+
+
+class TopicIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic_name: Text
+    topic_type: TopicType
+    target_kind: TargetKind | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class GroupRegistrationIn(BaseModel):
+    """质量管理小组注册登记表."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_name: Text
+    year: int = Field(ge=2000, le=2100)
+    founded_on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] = ""
+    supervising_department: Annotated[str, StringConstraints(max_length=100)] = ""
+    activity_frequency: Annotated[str, StringConstraints(max_length=50)] = ""
+    members: list[RegisteredMemberIn] = Field(min_length=1, max_length=50)
+    topic: TopicIn | None = None
+
+
+class GroupOut(BaseModel):
+    group_id: uuid.UUID
+    registration_number: str
+    year: int
+    enterprise_id: str
+    form: dict[str, object]
+    topics: list[dict[str, object]]
+    warnings: list[str] = []

@@ -1,4 +1,4 @@
-"""Streaming an upload body into object storage: size cap first, type by content, never spooled."""
+"""Streaming an upload into object storage: size cap first, type by content, never spooled."""
 
 from __future__ import annotations
 
@@ -9,8 +9,17 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 
 from services.intake.domain.errors import FileTooLargeError, InvalidFileError
-from services.intake.domain.files import FileKind, sniff
+from services.intake.domain.files import (
+    ZIP_BASED,
+    FileKind,
+    ensure_declared_type_matches,
+    sniff,
+)
+from services.intake.domain.scanning import ScanStatus
+from services.intake.domain.zip_directory import TAIL_BYTES, ensure_safe_office_zip
+from services.intake.scanner import scan_stream
 from services.intake.service import UploadSlot
+from services.intake.settings import IntakeSettings
 from shared.storage import ObjectStore, ObjectTooLargeError, StoredObject
 
 SNIFF_BYTES = 8192
@@ -37,10 +46,28 @@ def ensure_declared_size_fits(request: Request, limit: int) -> None:
         raise too_large(limit)
 
 
-async def _with_head(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield head
-    async for chunk in rest:
-        yield chunk
+class _Tail:
+    """Remembers the last bytes streamed through it: where a zip keeps its directory."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self._buffer = bytearray()
+
+    @property
+    def data(self) -> bytes:
+        return bytes(self._buffer[-self.keep :])
+
+    async def through(self, head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        self._remember(head)
+        yield head
+        async for chunk in rest:
+            self._remember(chunk)
+            yield chunk
+
+    def _remember(self, chunk: bytes) -> None:
+        self._buffer.extend(chunk)
+        if len(self._buffer) > 2 * self.keep:  # trim rarely: amortised O(1) per byte
+            del self._buffer[: -self.keep]
 
 
 async def stream_upload(
@@ -48,21 +75,49 @@ async def stream_upload(
 ) -> StoredObject:
     """Store the request body under the slot's key; nothing is left behind on refusal."""
     ensure_declared_size_fits(request, slot.max_bytes)
-    body = request.stream()
+    declared_type = request.headers.get("content-type", "")
+    return await store_checked(store, slot, request.stream(), kind, declared_type)
+
+
+async def store_checked(
+    store: ObjectStore,
+    slot: UploadSlot,
+    chunks: AsyncIterator[bytes],
+    kind: FileKind,
+    declared_type: str,
+) -> StoredObject:
     head = b""
-    async for chunk in body:
+    async for chunk in chunks:
         head += chunk
         if len(head) >= SNIFF_BYTES:
             break
     if len(head) > slot.max_bytes:
         raise too_large(slot.max_bytes)
     sniffed = sniff(head, kind)
+    ensure_declared_type_matches(declared_type, sniffed)
+    tail = _Tail(TAIL_BYTES)
     try:
-        return await store.put_stream(
+        stored = await store.put_stream(
             slot.storage_key,
-            _with_head(head, body),
+            tail.through(head, chunks),
             content_type=sniffed.content_type,
             max_bytes=slot.max_bytes,
         )
     except ObjectTooLargeError as exc:
         raise too_large(slot.max_bytes) from exc
+    if sniffed.extension in ZIP_BASED:
+        try:
+            ensure_safe_office_zip(tail.data, stored.size)
+        except InvalidFileError:
+            await store.delete(stored.key)
+            raise
+    return stored
+
+
+async def scan_stored(store: ObjectStore, key: str, settings: IntakeSettings) -> ScanStatus:
+    """Scan what was stored; an infected file is deleted and refused."""
+    status = await scan_stream(settings, store.iter_chunks(key))
+    if status is ScanStatus.INFECTED:
+        await store.delete(key)
+        raise InvalidFileError("病毒扫描发现该文件含有恶意代码，已拒收。请查杀病毒后重新上传。")
+    return status

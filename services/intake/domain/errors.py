@@ -31,3 +31,15 @@ class FileTooLargeError(IntakeError):
 
 class AuthenticationError(IntakeError):
     status_code = 401
+
+
+class InvalidFieldError(IntakeError):
+    status_code = 422
+
+
+class ConflictError(IntakeError):
+    status_code = 409
+
+
+class TooManyAttemptsError(IntakeError):
+    status_code = 429

@@ -37,6 +37,12 @@ CONTENT_TYPES = {
 }
 
 
+ZIP_BASED = frozenset({"docx", "xlsx"})
+GENERIC_DECLARED_TYPES = frozenset({"", "application/octet-stream"})
+# Markup a browser would render; a "PDF" or image carrying it near its start is a polyglot.
+_MARKUP = (b"<html", b"<script", b"<!doctype html", b"<svg", b"<body", b"<iframe", b"javascript:")
+
+
 @dataclass(frozen=True)
 class SniffedType:
     extension: str
@@ -57,4 +63,24 @@ def sniff(head: bytes, kind: FileKind) -> SniffedType:
             f"{FILE_KIND_LABELS[kind]}只接受 {names} 格式，"
             f"上传文件的实际内容为“{found}”，请转换后重新上传。"
         )
+    _ensure_no_markup(head)
     return SniffedType(extension, CONTENT_TYPES[extension])
+
+
+def _ensure_no_markup(head: bytes) -> None:
+    lowered = head.lower()
+    if any(marker in lowered for marker in _MARKUP):
+        raise InvalidFileError(
+            "文件中夹带网页代码（HTML/脚本），为安全起见不予接收。请从原始文档重新导出后上传。"
+        )
+
+
+def ensure_declared_type_matches(declared: str, sniffed: SniffedType) -> None:
+    """A declared Content-Type that contradicts the content means a mislabelled file."""
+    media_type = declared.split(";", 1)[0].strip().lower()
+    if media_type in GENERIC_DECLARED_TYPES or media_type == sniffed.content_type:
+        return
+    raise InvalidFileError(
+        f"文件声明的类型“{media_type}”与实际内容（{sniffed.extension}）不符，"
+        "请确认选择了正确的文件后重新上传。"
+    )

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.review.domain.errors import ReviewError
 from services.review.models import messaging_tables
+from services.review.pages import router as pages_router
 from services.review.routes import router
 from services.review.schemas import FIELD_LABELS
 from services.review.subscribers import HANDLERS
@@ -24,4 +25,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app, ReviewError, FIELD_LABELS)
     app.include_router(health_router())
     app.include_router(router)
+    app.include_router(pages_router)
     return app

@@ -7,4 +7,9 @@ from shared.messaging.consumer import Handler
 
 HANDLERS: dict[str, Handler] = {
     "application.submitted": service.register_submission,
+    "application.resubmitted": service.register_submission,
+    "application.withdrawn": service.register_withdrawal,
+    "evidence.stored": service.register_evidence,
+    "campaign.forwarded": service.register_unit_campaign,
+    "document.rendered": service.register_rendered_document,
 }

@@ -15,3 +15,17 @@ class NotFoundError(ReviewError):
 
 class ForbiddenError(ReviewError):
     status_code = 403
+
+
+class StateConflictError(ReviewError):
+    """The entry is not in a state that allows this action."""
+
+    status_code = 409
+
+
+class InvalidInputError(ReviewError):
+    status_code = 422
+
+
+class DeadlinePassedError(ReviewError):
+    status_code = 409

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.render.domain.errors import RenderError
 from services.render.models import messaging_tables
 from services.render.renderers.pdf import PdfRenderer
+from services.render.routes import router
 from services.render.service import Renderers
 from services.render.subscribers import handlers
-from shared.http import health_router, runtime_lifespan
+from shared.http import health_router, install_error_handlers, runtime_lifespan
 from shared.runtime import Runtime
 from shared.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     runtime = Runtime.build(settings, messaging_tables)
-    runtime.consume(handlers(Renderers(pdf=PdfRenderer()), runtime.store))
+    renderers = Renderers(pdf=PdfRenderer(), public_url=settings.public_url)
+    runtime.consume(handlers(renderers, runtime.store, runtime.transaction))
     app = FastAPI(
         title="qcflow 文书生成服务 (render)", version="0.1.0", lifespan=runtime_lifespan(runtime)
     )
     app.state.runtime = runtime
     app.include_router(health_router())
+    app.include_router(router)
+    install_error_handlers(app, RenderError, {"definition": "模板"})
     return app

@@ -1,4 +1,4 @@
-"""附件3 全国优秀质量管理小组申报表 as PDF, laid out by WeasyPrint."""
+"""Every PDF of render, laid out by WeasyPrint: 附件3 申报表 and the documents.css documents."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ ASSET_SCHEME = "qcflow-asset:"
 
 _TEMPLATE_NAME = "application_form.html"
 _STYLESHEET_NAME = "application_form.css"
+_DOCUMENTS_STYLESHEET_NAME = "documents.css"
 # The only files WeasyPrint may ever load, with their media types.
-_BUNDLED_ASSETS = {_STYLESHEET_NAME: "text/css"}
+_BUNDLED_ASSETS = {_STYLESHEET_NAME: "text/css", _DOCUMENTS_STYLESHEET_NAME: "text/css"}
 
 
 def asset_url(name: str) -> str:
@@ -74,28 +75,35 @@ class PdfRenderer:
     def __init__(self) -> None:
         self.url_fetcher = BundledAssetFetcher()
         self._font_config = FontConfiguration()
-        environment = Environment(
+        self._environment = environment = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=True,
             finalize=_printable,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,
         )
         self._template = environment.get_template(_TEMPLATE_NAME)
-        self._stylesheet = CSS(
-            url=asset_url(_STYLESHEET_NAME),
-            url_fetcher=self.url_fetcher,
-            font_config=self._font_config,
-        )
+        self._stylesheet = self._parse_stylesheet(_STYLESHEET_NAME)
+        self._documents_stylesheet = self._parse_stylesheet(_DOCUMENTS_STYLESHEET_NAME)
         # Pango/fontconfig state in the shared FontConfiguration is not thread-safe.
         self._lock = threading.Lock()
 
     def render_application_form(self, form: ApplicationForm) -> bytes:
         html = self._template.render(form=form, topic_choices=topic_type_choices(form))
+        return self._write(html, self._stylesheet)
+
+    def render_document(self, template_name: str, **context: object) -> bytes:
+        """One of the documents styled by documents.css; Jinja keeps the parsed template."""
+        html = self._environment.get_template(template_name).render(**context)
+        return self._write(html, self._documents_stylesheet)
+
+    def _parse_stylesheet(self, name: str) -> CSS:
+        return CSS(url=asset_url(name), url_fetcher=self.url_fetcher, font_config=self._font_config)
+
+    def _write(self, html: str, stylesheet: CSS) -> bytes:
         document = HTML(string=html, url_fetcher=self.url_fetcher)
         with self._lock:
-            pdf: bytes = document.write_pdf(
-                stylesheets=[self._stylesheet], font_config=self._font_config
-            )
+            pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=self._font_config)
         return pdf

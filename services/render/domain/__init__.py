@@ -1,0 +1,1 @@
+"""Render's pure rules: table templates, cell formats, computed rates."""

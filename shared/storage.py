@@ -11,16 +11,19 @@ import hashlib
 import os
 import queue
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Protocol, TypeVar, cast
 
 from minio import Minio
 from minio.error import S3Error
 
 from shared.settings import Settings
 
+T = TypeVar("T")
 CHUNK_BYTES = 1024 * 1024
 S3_PART_BYTES = 8 * 1024 * 1024
 
@@ -138,23 +141,36 @@ class LocalObjectStore:
 
 
 class _ChunkPipe:
-    """A blocking file-like reader fed from the event loop, for the minio client's thread."""
+    """A blocking file-like reader for the minio client's thread, fed from the event loop.
+
+    Feeding never blocks a thread: the loop waits on a semaphore of free buffer slots, which the
+    reading thread hands back. (Feeding through worker threads deadlocked once the uploads in
+    flight held every thread of the pool.)
+    """
 
     _EOF = b""
+    _SLOTS = 4
 
-    def __init__(self) -> None:
-        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=4)
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._chunks: queue.SimpleQueue[bytes | BaseException] = queue.SimpleQueue()
+        self._free_slots = asyncio.Semaphore(self._SLOTS)
         self._buffer = bytearray()
         self._done = False
 
-    def feed(self, item: bytes | BaseException) -> None:
+    async def feed(self, item: bytes) -> None:
+        await self._free_slots.acquire()
         self._chunks.put(item)
+
+    def fail(self, error: BaseException) -> None:
+        self._chunks.put(error)
 
     def read(self, size: int = -1) -> bytes:
         while not self._done and (size < 0 or len(self._buffer) < size):
             item = self._chunks.get()
             if isinstance(item, BaseException):
                 raise item
+            self._loop.call_soon_threadsafe(self._free_slots.release)
             if item == self._EOF:
                 self._done = True
             self._buffer.extend(item)
@@ -165,14 +181,21 @@ class _ChunkPipe:
 
 
 class S3ObjectStore:
+    # Blocking S3 calls get threads of their own: long uploads must not starve the default pool.
+    _executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="s3")
+
     def __init__(self, client: Minio, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
 
+    async def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:  # noqa: ANN401
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(call, *args, **kwargs))
+
     async def ensure_bucket(self) -> None:
-        if not await asyncio.to_thread(self._client.bucket_exists, self._bucket):
+        if not await self._run(self._client.bucket_exists, self._bucket):
             try:
-                await asyncio.to_thread(self._client.make_bucket, self._bucket)
+                await self._run(self._client.make_bucket, self._bucket)
             except S3Error as exc:
                 if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
                     raise
@@ -180,10 +203,10 @@ class S3ObjectStore:
     async def put_stream(
         self, key: str, chunks: AsyncIterator[bytes], *, content_type: str, max_bytes: int
     ) -> StoredObject:
-        pipe = _ChunkPipe()
+        pipe = _ChunkPipe(asyncio.get_running_loop())
         meter = _Meter(max_bytes)
         upload = asyncio.create_task(
-            asyncio.to_thread(
+            self._run(
                 self._client.put_object,
                 self._bucket,
                 key,
@@ -196,11 +219,11 @@ class S3ObjectStore:
         try:
             async for chunk in chunks:
                 meter.feed(chunk)
-                await asyncio.to_thread(pipe.feed, chunk)
-            await asyncio.to_thread(pipe.feed, _ChunkPipe._EOF)  # noqa: SLF001 - own class
+                await pipe.feed(chunk)
+            await pipe.feed(_ChunkPipe._EOF)  # noqa: SLF001 - own class
         except BaseException as exc:
             # Fail the reader so the client aborts the (multipart) upload; nothing is stored.
-            await asyncio.to_thread(pipe.feed, exc)
+            pipe.fail(exc)
             await asyncio.gather(upload, return_exceptions=True)
             raise
         await upload
@@ -217,13 +240,13 @@ class S3ObjectStore:
 
     async def iter_chunks(self, key: str) -> AsyncIterator[bytes]:
         try:
-            response = await asyncio.to_thread(self._client.get_object, self._bucket, key)
+            response = await self._run(self._client.get_object, self._bucket, key)
         except S3Error as exc:
             if exc.code == "NoSuchKey":
                 raise ObjectNotFoundError(key) from exc
             raise
         try:
-            while chunk := await asyncio.to_thread(response.read, CHUNK_BYTES):
+            while chunk := await self._run(response.read, CHUNK_BYTES):
                 yield chunk
         finally:
             response.close()
@@ -231,7 +254,7 @@ class S3ObjectStore:
 
     async def exists(self, key: str) -> bool:
         try:
-            await asyncio.to_thread(self._client.stat_object, self._bucket, key)
+            await self._run(self._client.stat_object, self._bucket, key)
         except S3Error as exc:
             if exc.code in {"NoSuchKey", "NotFound"}:
                 return False
@@ -239,10 +262,10 @@ class S3ObjectStore:
         return True
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._client.remove_object, self._bucket, key)
+        await self._run(self._client.remove_object, self._bucket, key)
 
     async def check(self) -> None:
-        if not await asyncio.to_thread(self._client.bucket_exists, self._bucket):
+        if not await self._run(self._client.bucket_exists, self._bucket):
             raise OSError(f"bucket missing: {self._bucket}")
 
 

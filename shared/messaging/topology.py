@@ -61,7 +61,16 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
     for queue in (
         ServiceQueue(
             "intake",
-            ("document.rendered", "document.failed", *APPLICATION_DECISIONS, "unit.disqualified"),
+            (
+                "document.rendered",
+                "document.failed",
+                *APPLICATION_DECISIONS,
+                "unit.disqualified",
+                # Shown to the applicant ("回执邮件已发送"); without a binding these would be
+                # unroutable, and mandatory publishing would keep them in notify's outbox.
+                "notification.sent",
+                "notification.failed",
+            ),
         ),
         ServiceQueue(
             "review",
@@ -99,9 +108,9 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
         ),
     )
 }
-# Published for integrators and operators (notify's own `notifications` exchange carries what
-# people hear); no service needs to consume them.
-UNCONSUMED_EVENT_TYPES = frozenset({"notification.sent", "notification.failed"})
+# Every event type must be bound somewhere: publishing is mandatory, so an unbound type could
+# never leave its outbox.
+UNCONSUMED_EVENT_TYPES: frozenset[str] = frozenset()
 
 
 def rabbitmq_definitions(vhost: str = "/") -> dict[str, Any]:

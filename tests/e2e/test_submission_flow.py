@@ -95,7 +95,11 @@ def test_applicant_submits_and_every_service_plays_its_part(platform: Platform, 
     assert uploaded.json()["sha256"] == hashlib.sha256(evidence).hexdigest()
 
     submitted_at = time.monotonic()
-    submitted = httpx.post(f"{app_url}/submit", headers=applicant)
+    submitted = httpx.post(
+        f"{app_url}/submit",
+        headers=applicant,
+        json={"confirm_certificate_line": application["certificate_line"]},
+    )
     assert submitted.status_code == 200, submitted.text
     assert (submitted.json()["status"], submitted.json()["revision"]) == ("submitted", 1)
 
@@ -182,7 +186,11 @@ def test_correlation_id_travels_from_the_request_through_every_event(platform: P
         json=application_form(group_name=unique("追踪QC小组")),
     ).json()
     app_url = f"{platform.url('intake')}/api/applications/{created['application_id']}"
-    submitted = httpx.post(f"{app_url}/submit", headers=headers)
+    submitted = httpx.post(
+        f"{app_url}/submit",
+        headers=headers,
+        json={"confirm_certificate_line": created["certificate_line"]},
+    )
     assert submitted.headers["x-correlation-id"] == correlation
     wait_for(lambda: httpx.get(app_url, headers=applicant).json()["documents"], 90)
 

@@ -123,3 +123,7 @@ def migrate(service: str, database_url: str) -> None:
         cwd=ROOT,
         capture_output=True,
     )
+
+
+def psql_value(database: str, sql: str) -> str:
+    return run("psql", "-h", "127.0.0.1", "-d", database, "-tAq", "-c", sql).strip()

@@ -30,6 +30,8 @@ class Platform:
     data_dir: Path
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)
+    database_port: int | None = None
 
     def url(self, service: ServiceName) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -42,6 +44,8 @@ class Platform:
             ),
             "QCFLOW_HTTP_PORT": str(self.ports[service]),
             "QCFLOW_PUBLIC_URL": self.url("intake"),
+            "QCFLOW_DATABASE_URL": self.infra.database_url(service, port=self.database_port),
+            **self.overrides,
         }
 
     def start(self, *services: ServiceName) -> Platform:
@@ -70,6 +74,12 @@ class Platform:
                 pass
             time.sleep(0.3)
         raise TimeoutError(f"{service} not ready: {self.log(service)[-3000:]}")
+
+    def kill(self, service: ServiceName) -> None:
+        """SIGKILL: no shutdown hooks, in-flight work simply stops."""
+        process = self.processes.pop(service)
+        process.kill()
+        process.wait(timeout=10)
 
     def log(self, service: str) -> str:
         return (self.data_dir / f"{service}.log").read_text(errors="replace")

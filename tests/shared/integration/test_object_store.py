@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator
@@ -81,3 +82,17 @@ def test_local_store_refuses_keys_that_escape_its_root(tmp_path):
     store = LocalObjectStore(tmp_path / "store")
     with pytest.raises(ValueError, match="escapes"):
         store._path("../outside")
+
+
+async def test_many_concurrent_streamed_uploads_all_complete(store: ObjectStore):
+    payloads = {f"evidence/many/{index}": os.urandom(300 * 1024 + index) for index in range(40)}
+
+    async def upload(key: str, data: bytes) -> str:
+        stored = await store.put_stream(
+            key, chunks(data, size=16 * 1024), content_type="application/pdf", max_bytes=MIB
+        )
+        return stored.sha256
+
+    async with asyncio.timeout(120):  # a pool-starvation deadlock would hang here
+        hashes = await asyncio.gather(*(upload(key, data) for key, data in payloads.items()))
+    assert hashes == [hashlib.sha256(data).hexdigest() for data in payloads.values()]

@@ -36,6 +36,10 @@ from shared.events.review import (
     ApplicationReturned,
     ApplicationScored,
     AssignmentCompleted,
+    PackageAccepted,
+    PackageReminded,
+    PackageReturned,
+    PackageSubmitted,
     ReviewerAssigned,
     ScreeningReason,
     TableRequested,
@@ -61,6 +65,10 @@ AnyEvent = Annotated[
     | ReviewerAssigned
     | AssignmentCompleted
     | TableRequested
+    | PackageSubmitted
+    | PackageReturned
+    | PackageAccepted
+    | PackageReminded
     | DocumentRendered
     | DocumentFailed
     | NotificationSent
@@ -102,6 +110,10 @@ __all__ = [
     "MemberRole",
     "NotificationFailed",
     "NotificationSent",
+    "PackageAccepted",
+    "PackageReminded",
+    "PackageReturned",
+    "PackageSubmitted",
     "RegisteredTopic",
     "RenderedFile",
     "ReviewerAssigned",

@@ -128,3 +128,35 @@ class TableRequested(Event):
     footer: dict[str, str] = Field(default_factory=dict)
     formats: tuple[Literal["docx", "pdf", "xlsx"], ...] = ("docx", "pdf", "xlsx")
     requested_by: str
+
+
+class _PackageStep(Event):
+    """A step of a recommending unit's package to the national office (附件2–5)."""
+
+    unit_id: str
+    unit_name: str
+    campaign_year: int
+    revision: int
+    unit_contacts: tuple[Contact, ...] = ()
+    decided_by: str
+
+
+class PackageSubmitted(_PackageStep):
+    type: Literal["package.submitted"] = "package.submitted"
+
+
+class PackageReturned(_PackageStep):
+    type: Literal["package.returned"] = "package.returned"
+    reasons: tuple[str, ...]
+
+
+class PackageAccepted(_PackageStep):
+    type: Literal["package.accepted"] = "package.accepted"
+
+
+class PackageReminded(_PackageStep):
+    """The national office reminded a unit whose package is not yet submitted."""
+
+    type: Literal["package.reminded"] = "package.reminded"
+    national_deadline_at: AwareDatetime
+    message: str = ""

@@ -55,6 +55,7 @@ APPLICATION_DECISIONS = (
     "application.disqualified",
 )
 SUBMISSIONS = ("application.submitted", "application.resubmitted")
+PACKAGE_STEPS = ("package.submitted", "package.returned", "package.accepted", "package.reminded")
 
 SERVICE_QUEUES: dict[str, ServiceQueue] = {
     queue.service: queue
@@ -104,6 +105,7 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
                 "assignment.completed",
                 "document.rendered",
                 "document.failed",
+                *PACKAGE_STEPS,
             ),
         ),
     )

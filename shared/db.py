@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import Dialect, MetaData, event
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import sqltypes
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,8 +41,40 @@ def create_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine.sync_engine.dialect.colspecs = {
+            **engine.sync_engine.dialect.colspecs,
+            sqltypes.DateTime: AwareSQLiteDateTime,
+        }
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class AwareSQLiteDateTime(sqlite.DATETIME):
+    """SQLite has no time zones: store instants as UTC, hand them back aware (as PostgreSQL does).
+
+    Without this, values read back are naive and comparing them with an aware `now` fails.
+    """
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        store = super().bind_processor(dialect)
+
+        def process(value: Any) -> Any:  # noqa: ANN401 - whatever the column holds
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return store(value) if store else value
+
+        return process
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        load = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> Any:  # noqa: ANN401 - whatever the column holds
+            loaded = load(value) if load else value
+            if isinstance(loaded, datetime) and loaded.tzinfo is None:
+                return loaded.replace(tzinfo=UTC)
+            return loaded
+
+        return process
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:  # noqa: ANN401 - DB-API connections are untyped

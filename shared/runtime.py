@@ -53,6 +53,7 @@ class Runtime:
             prefetch=settings.prefetch,
             registry=metrics.registry,
             app_name=f"qcflow-{settings.service}",
+            shutdown_grace_s=settings.shutdown_grace_s,
         )
         publisher = BrokerPublisher(broker, timeout_s=settings.publish_timeout_s)
         relay = OutboxRelay(sessionmaker, tables, publisher)

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # A failing handler waits base * 4**attempt (capped) before its message is requeued: with the
     # delivery limit of 5 that rides out about 100 s of a dependency being down.
     retry_base_delay_s: float = 0.5
+    # On SIGTERM, handlers in flight get this long to finish; then they are cancelled, their
+    # transaction rolls back and the unacknowledged message is redelivered.
+    shutdown_grace_s: float = 30.0
     retry_max_delay_s: float = 60.0
 
     database_url: str | None = None  # default: a SQLite file per service under data_dir

@@ -27,14 +27,19 @@ NOTIFICATIONS = RabbitExchange(NOTIFICATIONS_EXCHANGE, type=ExchangeType.TOPIC, 
 
 
 def create_broker(
-    amqp_url: str, *, prefetch: int, registry: CollectorRegistry, app_name: str
+    amqp_url: str,
+    *,
+    prefetch: int,
+    registry: CollectorRegistry,
+    app_name: str,
+    shutdown_grace_s: float = 30.0,
 ) -> RabbitBroker:
     # Unroutable messages must raise instead of vanishing; confirms are on by default.
     channel = Channel(prefetch_count=prefetch, on_return_raises=True, publisher_confirms=True)
     return RabbitBroker(
         amqp_url,
         default_channel=channel,
-        graceful_timeout=30.0,
+        graceful_timeout=shutdown_grace_s,
         reconnect_interval=2.0,
         log_level=logging.DEBUG,
         middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name=app_name)],

@@ -75,6 +75,12 @@ class Platform:
             time.sleep(0.3)
         raise TimeoutError(f"{service} not ready: {self.log(service)[-3000:]}")
 
+    def terminate(self, service: ServiceName, timeout_s: float = 60) -> int:
+        """SIGTERM, as an orchestrator stops a container; returns the exit code."""
+        process = self.processes.pop(service)
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=timeout_s)
+
     def kill(self, service: ServiceName) -> None:
         """SIGKILL: no shutdown hooks, in-flight work simply stops."""
         process = self.processes.pop(service)

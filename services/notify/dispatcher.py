@@ -1,26 +1,43 @@
-"""The background loop that sends due deliveries."""
+"""The background loops: one sends due deliveries, one queues due reminders."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from services.notify import service
-from services.notify.channels.email import SmtpMailer
+from services.notify import reminders, sending
+from services.notify.channels import Channels
+from services.notify.service import RETRY_SCHEDULE_S
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 class DeliveryDispatcher:
     def __init__(
-        self, runtime: Runtime, mailer: SmtpMailer, *, interval_s: float = 0.5, batch_size: int = 50
+        self,
+        runtime: Runtime,
+        channels: Channels,
+        *,
+        interval_s: float = 0.5,
+        batch_size: int = 50,
+        schedule: tuple[float, ...] = RETRY_SCHEDULE_S,
+        clock: Clock = utc_now,
     ) -> None:
         self._runtime = runtime
-        self._mailer = mailer
+        self._channels = channels
         self._interval_s = interval_s
         self._batch_size = batch_size
+        self._schedule = schedule
+        self._clock = clock
 
     async def run(self) -> None:
         while True:
@@ -33,12 +50,46 @@ class DeliveryDispatcher:
                 await asyncio.sleep(self._interval_s)
 
     async def dispatch_due(self) -> int:
-        now = datetime.now(UTC)
+        now = self._clock()
         async with self._runtime.transaction() as session:
-            due = await service.due_delivery_ids(session, now=now, limit=self._batch_size)
+            due = await sending.due_delivery_ids(session, now=now, limit=self._batch_size)
         for delivery_id in due:
             async with self._runtime.transaction() as session:
-                await service.send_delivery(
-                    session, delivery_id=delivery_id, mailer=self._mailer, now=now
+                await sending.send_delivery(
+                    session,
+                    delivery_id=delivery_id,
+                    channels=self._channels,
+                    now=now,
+                    schedule=self._schedule,
                 )
         return len(due)
+
+
+class ReminderScheduler:
+    """Restart-safe and replica-safe: each reminder's key row is inserted with its deliveries."""
+
+    def __init__(
+        self, runtime: Runtime, *, interval_s: float = 60.0, clock: Clock = utc_now
+    ) -> None:
+        self._runtime = runtime
+        self._interval_s = interval_s
+        self._clock = clock
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("reminder tick failed; retrying")
+            await asyncio.sleep(self._interval_s)
+
+    async def tick(self) -> int:
+        now = self._clock()
+        public_url = self._runtime.settings.public_url
+        async with self._runtime.transaction() as session:
+            due = await reminders.due_reminders(session, now=now, public_url=public_url)
+        sent = 0
+        for reminder in due:
+            async with self._runtime.transaction() as session:
+                sent += await reminders.send_reminder(session, reminder, now=now)
+        return sent

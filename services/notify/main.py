@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.notify.channels import Channels
+from services.notify.channels.amqp import NotificationPublisher
 from services.notify.channels.email import SmtpMailer
-from services.notify.dispatcher import DeliveryDispatcher
+from services.notify.channels.webhook import WebhookSender
+from services.notify.dispatcher import DeliveryDispatcher, ReminderScheduler
+from services.notify.domain.errors import NotifyError
 from services.notify.models import messaging_tables
+from services.notify.routes import FIELD_LABELS, router
 from services.notify.subscribers import handlers
-from shared.http import health_router, runtime_lifespan
+from shared.http import health_router, install_error_handlers, runtime_lifespan
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -16,10 +21,18 @@ from shared.settings import Settings
 def create_app(settings: Settings) -> FastAPI:
     runtime = Runtime.build(settings, messaging_tables)
     runtime.consume(handlers(settings.public_url))
-    runtime.background_jobs.append(DeliveryDispatcher(runtime, SmtpMailer(settings)).run)
+    channels = Channels(
+        mailer=SmtpMailer(settings),
+        webhooks=WebhookSender(),
+        amqp=NotificationPublisher(runtime.broker, timeout_s=settings.publish_timeout_s),
+    )
+    runtime.background_jobs.append(DeliveryDispatcher(runtime, channels).run)
+    runtime.background_jobs.append(ReminderScheduler(runtime).run)
     app = FastAPI(
-        title="qcflow 通知服务 (notify)", version="0.1.0", lifespan=runtime_lifespan(runtime)
+        title="qcflow 通知服务 (notify)", version="0.2.0", lifespan=runtime_lifespan(runtime)
     )
     app.state.runtime = runtime
     app.include_router(health_router())
+    app.include_router(router())
+    install_error_handlers(app, NotifyError, FIELD_LABELS)
     return app

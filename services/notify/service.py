@@ -1,28 +1,128 @@
-"""Notify's use cases: decide who hears what, queue deliveries, send them once."""
+"""Notify's use cases for events: keep the directory, decide who hears what, queue it."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.channels.email import PermanentDeliveryError, SmtpMailer
-from services.notify.domain.receipts import submission_receipt
-from services.notify.models import Delivery, PendingReceipt, messaging_tables
-from shared.events import ApplicationSubmitted, DocumentRendered, NotificationSent
-from shared.messaging.outbox import add_to_outbox
+from services.notify.domain.recipients import (
+    APPLICANT,
+    ENTERPRISE,
+    REVIEWER,
+    UNIT,
+    Recipient,
+    recipient_from,
+)
+from services.notify.models import (
+    ApplicationRecord,
+    CampaignUnit,
+    PendingReceipt,
+    ReviewerAssignment,
+)
+from services.notify.notifications import Notification, china_time_text, queue_notification
+from shared.events import (
+    ApplicationAwarded,
+    ApplicationNotAwarded,
+    ApplicationRecommended,
+    ApplicationRejected,
+    ApplicationReturned,
+    ApplicationSubmitted,
+    ApplicationWithdrawn,
+    AssignmentCompleted,
+    CampaignForwarded,
+    DocumentRendered,
+    ReviewerAssigned,
+    UnitDisqualified,
+    any_event_adapter,
+)
+from shared.events.review import ScreeningReason
 
-CHINA_OFFSET = timedelta(hours=8)
 RETRY_SCHEDULE_S = (30, 60, 120, 300, 600, 1200, 1800, 3600, 5400, 7200)
+APPLICATION_FORM = "application_form"
+CERTIFICATE = "certificate"
+FORMAT_LABELS = {"pdf": "PDF（打印盖章用）", "docx": "Word（不需盖章）", "xlsx": "Excel"}
+LEVEL_LABELS = {"unit": "推荐单位", "national": "全国"}
 
 
-def retry_delay(attempts: int) -> timedelta | None:
+def retry_delay(attempts: int, schedule: tuple[float, ...] = RETRY_SCHEDULE_S) -> timedelta | None:
     """Wait before the next try, or None once the schedule (ten tries, 30 s … 2 h) is used up."""
-    if attempts >= len(RETRY_SCHEDULE_S):
+    if attempts >= len(schedule):
         return None
-    return timedelta(seconds=RETRY_SCHEDULE_S[attempts])
+    return timedelta(seconds=schedule[attempts])
+
+
+def application_url(public_url: str, application_id: str) -> str:
+    return f"{public_url}/api/applications/{application_id}"
+
+
+# --- the directory ---------------------------------------------------------------------------
+
+
+def _contact_json(contact: Any) -> dict[str, Any] | None:  # noqa: ANN401 - any pydantic Contact
+    return None if contact is None else dict(contact.model_dump(mode="json"))
+
+
+async def _remember_submission(session: AsyncSession, event: ApplicationSubmitted) -> None:
+    record = await session.get(ApplicationRecord, str(event.application_id), with_for_update=True)
+    if record is None:
+        record = ApplicationRecord(application_id=str(event.application_id))
+        session.add(record)
+    if record.revision is not None and record.revision > event.revision:
+        return  # an older revision arriving late must not overwrite the newer one
+    record.campaign_id = event.campaign_id or ""
+    record.unit_id = event.unit_id
+    record.enterprise_id = event.enterprise_id
+    record.revision = event.revision
+    record.status = "submitted"
+    record.enterprise_name = event.form.enterprise_name
+    record.group_name = event.form.group_name
+    record.topic_name = event.form.topic_name
+    record.applicant = dict(event.applicant.model_dump(mode="json"))
+    record.enterprise_contact = _contact_json(event.enterprise_contact)
+    record.unit_contact = _contact_json(event.unit_contact)
+    record.correction_deadline_at = None
+
+
+def group_and_enterprise(record: ApplicationRecord) -> list[Recipient]:
+    return [
+        *recipient_from(APPLICANT, record.applicant),
+        *recipient_from(ENTERPRISE, record.enterprise_contact),
+    ]
+
+
+async def unit_recipients(session: AsyncSession, record: ApplicationRecord) -> list[Recipient]:
+    recipients = recipient_from(UNIT, record.unit_contact)
+    forwarded = await session.get(CampaignUnit, (record.campaign_id, record.unit_id))
+    if forwarded is not None:
+        recipients += [r for c in forwarded.unit_contacts for r in recipient_from(UNIT, c)]
+    return recipients
+
+
+def _application_context(record: ApplicationRecord) -> dict[str, Any]:
+    return {
+        "certificate_line": f"{record.enterprise_name} {record.group_name}",
+        "enterprise_name": record.enterprise_name,
+        "group_name": record.group_name,
+        "topic_name": record.topic_name,
+    }
+
+
+class UnknownApplicationError(Exception):
+    """A decision arrived before the submission it decides on: the broker redelivers it later."""
+
+
+async def _record(session: AsyncSession, application_id: object) -> ApplicationRecord:
+    record = await session.get(ApplicationRecord, str(application_id), with_for_update=True)
+    if record is None:
+        msg = f"decision on application {application_id} before its submission arrived"
+        raise UnknownApplicationError(msg)
+    return record
+
+
+# --- submission receipt ------------------------------------------------------------------------
 
 
 async def _receipt(session: AsyncSession, application_id: str, revision: int) -> PendingReceipt:
@@ -36,6 +136,7 @@ async def _receipt(session: AsyncSession, application_id: str, revision: int) ->
 async def note_submission(
     session: AsyncSession, event: ApplicationSubmitted, *, public_url: str
 ) -> None:
+    await _remember_submission(session, event)
     receipt = await _receipt(session, str(event.application_id), event.revision)
     receipt.submission = event.model_dump(mode="json")
     await _queue_receipt_when_complete(session, receipt, public_url=public_url)
@@ -44,6 +145,11 @@ async def note_submission(
 async def note_documents(
     session: AsyncSession, event: DocumentRendered, *, public_url: str
 ) -> None:
+    if event.document_kind == CERTIFICATE:
+        await _certificate_ready(session, event, public_url=public_url)
+        return
+    if event.document_kind != APPLICATION_FORM:
+        return
     receipt = await _receipt(session, event.subject_id, event.revision)
     receipt.documents = [file.model_dump(mode="json") for file in event.files]
     await _queue_receipt_when_complete(session, receipt, public_url=public_url)
@@ -54,91 +160,302 @@ async def _queue_receipt_when_complete(
 ) -> None:
     if receipt.submission is None or receipt.documents is None or receipt.queued_at is not None:
         return
-    submission = ApplicationSubmitted.model_validate(receipt.submission)
+    submission = _stored_submission(receipt.submission)
     now = datetime.now(UTC)
-    base = f"{public_url}/api/applications/{submission.application_id}"
-    message = submission_receipt(
-        applicant_name=submission.applicant.name,
-        certificate_line=submission.form.certificate_line,
-        topic_name=submission.form.topic_name,
-        revision=submission.revision,
-        submitted_at_text=(submission.submitted_at.astimezone(UTC) + CHINA_OFFSET).strftime(
-            "%Y年%m月%d日 %H:%M"
-        ),
-        status_url=base,
-        document_urls={
-            str(doc["format"]): f"{base}/documents/{doc['format']}" for doc in receipt.documents
+    base = application_url(public_url, str(submission.application_id))
+    notification = Notification(
+        template="submission_receipt",
+        key=f"receipt:{submission.application_id}:r{submission.revision}",
+        subject_id=str(submission.application_id),
+        campaign_id=submission.campaign_id,
+        link=base,
+        context={
+            "certificate_line": submission.form.certificate_line,
+            "topic_name": submission.form.topic_name,
+            "revision": submission.revision,
+            "again": f"（第{submission.revision}次提交）" if submission.revision > 1 else "",
+            "submitted_at_text": china_time_text(submission.submitted_at),
+            "documents": [
+                {
+                    "label": FORMAT_LABELS.get(str(d["format"]), str(d["format"])),
+                    "url": f"{base}/documents/{d['format']}",
+                }
+                for d in sorted(receipt.documents, key=lambda d: str(d["format"]))
+            ],
         },
     )
-    session.add(
-        Delivery(
-            delivery_id=uuid.uuid4(),
-            notification_key=f"receipt:{submission.application_id}:r{submission.revision}",
-            template="submission_receipt",
-            subject_id=str(submission.application_id),
-            channel="email",
-            recipient=submission.applicant.email,
-            subject=message.subject,
-            body_text=message.text,
-            body_html=message.html,
-            status="queued",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    recipients = [
+        *recipient_from(APPLICANT, submission.applicant.model_dump()),
+        *recipient_from(ENTERPRISE, _contact_json(submission.enterprise_contact)),
+    ]
+    await queue_notification(session, notification, recipients, now=now)
     receipt.queued_at = now
 
 
-async def due_delivery_ids(session: AsyncSession, *, now: datetime, limit: int) -> list[uuid.UUID]:
-    query = (
-        select(Delivery.delivery_id)
-        .where(Delivery.status.in_(("queued", "retrying")), Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-    )
-    return list((await session.execute(query)).scalars())
+def _stored_submission(stored: dict[str, object]) -> ApplicationSubmitted:
+    # A resubmission is stored with its own type; both read back as what they are.
+    event = any_event_adapter.validate_python(stored)
+    if not isinstance(event, ApplicationSubmitted):
+        msg = f"pending receipt holds a {event.type} event"
+        raise TypeError(msg)
+    return event
 
 
-async def send_delivery(
-    session: AsyncSession, *, delivery_id: uuid.UUID, mailer: SmtpMailer, now: datetime
+async def _certificate_ready(
+    session: AsyncSession, event: DocumentRendered, *, public_url: str
 ) -> None:
-    """Send one due delivery; the row lock keeps replicas from sending it twice."""
-    query = (
-        select(Delivery)
-        .where(Delivery.delivery_id == delivery_id, Delivery.status.in_(("queued", "retrying")))
-        .with_for_update(skip_locked=True)
-    )
-    delivery = (await session.execute(query)).scalar_one_or_none()
-    if delivery is None or delivery.next_attempt_at > now:
-        return
-    delivery.attempts += 1
-    try:
-        await mailer.send(
-            delivery_id=str(delivery.delivery_id),
-            recipient=delivery.recipient,
-            subject=delivery.subject,
-            text=delivery.body_text,
-            html=delivery.body_html,
+    record = await session.get(ApplicationRecord, event.subject_id)
+    if record is None:
+        serial = select(ApplicationRecord).where(
+            ApplicationRecord.certificate_serial == event.subject_id
         )
-    except PermanentDeliveryError as exc:
-        delivery.status, delivery.last_error = "failed", str(exc)
-        return
-    except Exception as exc:  # noqa: BLE001 - every other failure is retried on the schedule
-        delay = retry_delay(delivery.attempts - 1)
-        delivery.last_error = repr(exc)[:2000]
-        delivery.status = "failed" if delay is None else "retrying"
-        delivery.next_attempt_at = now + (delay or timedelta(0))
-        return
-    delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
-    await add_to_outbox(
-        session,
-        messaging_tables,
-        NotificationSent(
-            delivery_id=str(delivery.delivery_id),
-            channel="email",
-            recipient=delivery.recipient,
-            template=delivery.template,
-            subject_id=delivery.subject_id,
-        ),
+        record = (await session.execute(serial)).scalars().first()
+    if record is None:
+        msg = f"certificate for {event.subject_id} before the award arrived"
+        raise UnknownApplicationError(msg)
+    base = application_url(public_url, record.application_id)
+    notification = Notification(
+        template="certificate_ready",
+        key=f"certificate:{record.application_id}:r{event.revision}",
+        subject_id=record.application_id,
+        campaign_id=event.campaign_id or record.campaign_id,
+        link=base,
+        context={
+            **_application_context(record),
+            "documents": [
+                {
+                    "label": FORMAT_LABELS.get(f.format, f.format),
+                    "url": f"{base}/certificate/{f.format}",
+                }
+                for f in event.files
+            ],
+        },
     )
+    recipients = group_and_enterprise(record) + await unit_recipients(session, record)
+    await queue_notification(session, notification, recipients, now=datetime.now(UTC))
+
+
+# --- campaign, decisions, reviewers -------------------------------------------------------------
+
+
+async def note_forwarded(
+    session: AsyncSession, event: CampaignForwarded, *, public_url: str
+) -> None:
+    campaign_id = event.campaign_id or str(event.campaign_year)
+    forwarded = await session.get(CampaignUnit, (campaign_id, event.unit_id), with_for_update=True)
+    if forwarded is None:
+        forwarded = CampaignUnit(campaign_id=campaign_id, unit_id=event.unit_id)
+        session.add(forwarded)
+    forwarded.unit_name = event.unit_name
+    forwarded.deadline_at = event.deadline_at
+    forwarded.unit_contacts = [dict(c.model_dump(mode="json")) for c in event.unit_contacts]
+    forwarded.members = [dict(m.model_dump(mode="json")) for m in event.member_enterprises]
+    now = datetime.now(UTC)
+    for member in event.member_enterprises:
+        notification = Notification(
+            template="campaign_forwarded",
+            key=f"forwarded:{campaign_id}:{event.unit_id}:{member.enterprise_id}:"
+            f"{event.deadline_at.isoformat()}",
+            subject_id=event.unit_id,
+            campaign_id=campaign_id,
+            link=f"{public_url}/",
+            context={
+                "unit_name": event.unit_name,
+                "title": event.title,
+                "campaign_year": event.campaign_year,
+                "unit_doc_number": event.unit_doc_number,
+                "theme": event.theme,
+                "deadline_text": china_time_text(event.deadline_at),
+                "enterprise_name": member.name,
+            },
+        )
+        recipients = [
+            r for c in member.contacts for r in recipient_from(ENTERPRISE, c.model_dump())
+        ]
+        await queue_notification(session, notification, recipients, now=now)
+
+
+def _reasons(reasons: tuple[ScreeningReason, ...]) -> list[str]:
+    return [f"{r.label}（{r.note}）" if r.note else r.label for r in reasons]
+
+
+async def note_returned(
+    session: AsyncSession, event: ApplicationReturned, *, public_url: str
+) -> None:
+    record = await _record(session, event.application_id)
+    record.status = "returned"
+    record.correction_deadline_at = event.correction_deadline_at
+    context = {
+        **_application_context(record),
+        "reasons": _reasons(event.reasons),
+        "comment": event.comment,
+        "deadline_text": china_time_text(event.correction_deadline_at),
+    }
+    await _decision(session, event, record, "application_returned", context, public_url=public_url)
+
+
+async def note_rejected(
+    session: AsyncSession, event: ApplicationRejected, *, public_url: str
+) -> None:
+    record = await _record(session, event.application_id)
+    record.status, record.correction_deadline_at = "rejected", None
+    context = {
+        **_application_context(record),
+        "reasons": _reasons(event.reasons),
+        "comment": event.comment,
+    }
+    await _decision(session, event, record, "application_rejected", context, public_url=public_url)
+
+
+async def note_recommended(
+    session: AsyncSession, event: ApplicationRecommended, *, public_url: str
+) -> None:
+    record = await _record(session, event.application_id)
+    record.status = "recommended"
+    context = {**_application_context(record), "final_score": event.final_score, "rank": event.rank}
+    await _decision(
+        session,
+        event,
+        record,
+        "application_recommended",
+        context,
+        public_url=public_url,
+        with_unit=True,
+    )
+
+
+async def note_awarded(
+    session: AsyncSession, event: ApplicationAwarded, *, public_url: str
+) -> None:
+    record = await _record(session, event.application_id)
+    record.status, record.certificate_serial = "awarded", event.certificate_serial
+    context = {
+        **_application_context(record),
+        "certificate_line": f"{event.enterprise_name} {event.group_name}",
+        "topic_name": event.topic_name,
+        "title": event.title,
+        "year": event.year,
+        "certificate_serial": event.certificate_serial,
+    }
+    await _decision(
+        session,
+        event,
+        record,
+        "application_awarded",
+        context,
+        public_url=public_url,
+        with_unit=True,
+    )
+
+
+async def note_not_awarded(
+    session: AsyncSession, event: ApplicationNotAwarded, *, public_url: str
+) -> None:
+    record = await _record(session, event.application_id)
+    record.status = "not_awarded"
+    await _decision(
+        session,
+        event,
+        record,
+        "application_not_awarded",
+        _application_context(record),
+        public_url=public_url,
+        with_unit=True,
+    )
+
+
+async def _decision(
+    session: AsyncSession,
+    event: ApplicationReturned
+    | ApplicationRejected
+    | ApplicationRecommended
+    | ApplicationAwarded
+    | ApplicationNotAwarded,
+    record: ApplicationRecord,
+    template: str,
+    context: dict[str, Any],
+    *,
+    public_url: str,
+    with_unit: bool = False,
+) -> None:
+    notification = Notification(
+        template=template,
+        key=f"{template}:{event.application_id}:r{event.revision}",
+        subject_id=str(event.application_id),
+        campaign_id=event.campaign_id or record.campaign_id,
+        link=application_url(public_url, record.application_id),
+        context=context,
+    )
+    recipients = group_and_enterprise(record)
+    if with_unit:
+        recipients += await unit_recipients(session, record)
+    await queue_notification(session, notification, recipients, now=datetime.now(UTC))
+
+
+async def note_withdrawn(session: AsyncSession, event: ApplicationWithdrawn) -> None:
+    record = await session.get(ApplicationRecord, str(event.application_id), with_for_update=True)
+    if record is not None:
+        record.status, record.correction_deadline_at = "withdrawn", None
+
+
+async def note_unit_disqualified(
+    session: AsyncSession, event: UnitDisqualified, *, public_url: str
+) -> None:
+    affected_ids = [str(a) for a in event.affected_application_ids]
+    query = select(ApplicationRecord).where(ApplicationRecord.application_id.in_(affected_ids))
+    affected = list((await session.execute(query)).scalars())
+    forwarded = select(CampaignUnit).where(CampaignUnit.unit_id == event.unit_id)
+    if event.campaign_id:
+        forwarded = forwarded.where(CampaignUnit.campaign_id == event.campaign_id)
+    recipients = [
+        r
+        for unit in (await session.execute(forwarded)).scalars()
+        for c in unit.unit_contacts
+        for r in recipient_from(UNIT, c)
+    ]
+    for record in affected:
+        recipients += recipient_from(UNIT, record.unit_contact) + group_and_enterprise(record)
+    notification = Notification(
+        template="unit_disqualified",
+        key=f"unit_disqualified:{event.campaign_id or ''}:{event.unit_id}",
+        subject_id=event.unit_id,
+        campaign_id=event.campaign_id,
+        link=f"{public_url}/",
+        context={"unit_name": event.unit_name, "reason": event.reason},
+    )
+    await queue_notification(session, notification, recipients, now=datetime.now(UTC))
+
+
+async def note_reviewer_assigned(
+    session: AsyncSession, event: ReviewerAssigned, *, public_url: str
+) -> None:
+    assignment = await session.get(ReviewerAssignment, event.assignment_id, with_for_update=True)
+    if assignment is None:
+        assignment = ReviewerAssignment(assignment_id=event.assignment_id)
+        session.add(assignment)
+    assignment.application_id = str(event.application_id)
+    assignment.reviewer = dict(event.reviewer.model_dump(mode="json"))
+    assignment.due_at = event.due_at
+    assignment.group_name = event.group_name
+    assignment.topic_name = event.topic_name
+    notification = Notification(
+        template="reviewer_assigned",
+        key=f"reviewer_assigned:{event.assignment_id}",
+        subject_id=str(event.application_id),
+        campaign_id=event.campaign_id,
+        link=f"{public_url}/",
+        context={
+            "group_name": event.group_name,
+            "topic_name": event.topic_name,
+            "level_label": LEVEL_LABELS[event.level],
+            "deadline_text": china_time_text(event.due_at),
+        },
+    )
+    recipients = recipient_from(REVIEWER, event.reviewer.model_dump())
+    await queue_notification(session, notification, recipients, now=datetime.now(UTC))
+
+
+async def note_assignment_completed(session: AsyncSession, event: AssignmentCompleted) -> None:
+    assignment = await session.get(ReviewerAssignment, event.assignment_id, with_for_update=True)
+    if assignment is not None and assignment.completed_at is None:
+        assignment.completed_at = event.occurred_at

@@ -11,5 +11,16 @@ from shared.messaging.consumer import Handler
 def handlers(public_url: str) -> dict[str, Handler]:
     return {
         "application.submitted": partial(service.note_submission, public_url=public_url),
+        "application.resubmitted": partial(service.note_submission, public_url=public_url),
+        "application.withdrawn": service.note_withdrawn,
         "document.rendered": partial(service.note_documents, public_url=public_url),
+        "campaign.forwarded": partial(service.note_forwarded, public_url=public_url),
+        "application.returned": partial(service.note_returned, public_url=public_url),
+        "application.rejected": partial(service.note_rejected, public_url=public_url),
+        "application.recommended": partial(service.note_recommended, public_url=public_url),
+        "application.awarded": partial(service.note_awarded, public_url=public_url),
+        "application.not_awarded": partial(service.note_not_awarded, public_url=public_url),
+        "unit.disqualified": partial(service.note_unit_disqualified, public_url=public_url),
+        "reviewer.assigned": partial(service.note_reviewer_assigned, public_url=public_url),
+        "assignment.completed": service.note_assignment_completed,
     }

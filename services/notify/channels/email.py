@@ -36,6 +36,12 @@ class SmtpMailer:
         message.add_alternative(html, subtype="html")
         try:
             await self._send(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [refused.code for refused in exc.recipients]
+            detail = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            if codes and all(500 <= code < 600 for code in codes):  # noqa: PLR2004 - SMTP reply classes
+                raise PermanentDeliveryError(detail) from exc
+            raise TransientDeliveryError(detail) from exc
         except aiosmtplib.SMTPResponseException as exc:
             if 500 <= exc.code < 600:  # noqa: PLR2004 - SMTP reply classes
                 raise PermanentDeliveryError(f"{exc.code} {exc.message}") from exc

@@ -1,0 +1,237 @@
+"""Message templates (subject + text + HTML, Jinja2) with their Chinese defaults.
+
+Administrators may override a template; the stored copy wins over the default here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+FOOTER = "本邮件由 qcflow 系统自动发送，请勿直接回复。全国优秀质量管理小组申报不收取任何费用。"
+FOOTER_HTML = f'<p style="color:#666">{FOOTER}</p>'
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+class TemplateRenderError(Exception):
+    """An (edited) template does not render: unknown variable or bad syntax."""
+
+
+_text_env = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+)
+_html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+_GREETING = "{{ recipient_name or '您好' }}{% if recipient_name %}，您好{% endif %}：\n\n"
+_GREETING_HTML = "<p>{{ recipient_name or '您好' }}{% if recipient_name %}，您好{% endif %}：</p>"
+_REASONS = "{% for reason in reasons %}  {{ loop.index }}. {{ reason }}\n{% endfor %}"
+_REASONS_HTML = "<ol>{% for reason in reasons %}<li>{{ reason }}</li>{% endfor %}</ol>"
+_DOCS = "{% for doc in documents %}  {{ doc.label }}：{{ doc.url }}\n{% endfor %}"
+_DOCS_HTML = (
+    "<ul>{% for doc in documents %}"
+    '<li><a href="{{ doc.url }}">{{ doc.label }}</a></li>'
+    "{% endfor %}</ul>"
+)
+_LINK = "\n查看详情：{{ link }}\n\n" + FOOTER + "\n"
+_LINK_HTML = '<p><a href="{{ link }}">查看详情</a></p>' + FOOTER_HTML
+
+
+def _mail(subject: str, body: str, body_html: str) -> TemplateText:
+    return TemplateText(
+        subject="【qcflow】" + subject,
+        text=_GREETING + body + _LINK,
+        html=_GREETING_HTML + body_html + _LINK_HTML,
+    )
+
+
+DEFAULT_TEMPLATES: dict[str, TemplateText] = {
+    "campaign_forwarded": _mail(
+        "{{ unit_name }}转发申报通知：{{ title }}",
+        "{{ unit_name }}已转发{{ campaign_year }}年度全国优秀质量管理小组申报通知"
+        "（{{ unit_doc_number }}）。\n主题：{{ theme }}\n"
+        "请于 {{ deadline_text }}（北京时间）前通过 qcflow 向{{ unit_name }}提交申报材料。\n",
+        "<p>{{ unit_name }}已转发{{ campaign_year }}年度全国优秀质量管理小组申报通知"
+        "（{{ unit_doc_number }}）。</p><p>主题：{{ theme }}</p>"
+        "<p>请于 <strong>{{ deadline_text }}</strong>（北京时间）前提交申报材料。</p>",
+    ),
+    "submission_receipt": TemplateText(
+        subject="【qcflow】申报回执：{{ certificate_line }}《{{ topic_name }}》{{ again }}",
+        text=_GREETING + "您的全国优秀质量管理小组申报已于 {{ submitted_at_text }}（北京时间）"
+        "提交成功{{ again }}。\n"
+        "证书名称（企业名称 + 小组名称）：{{ certificate_line }}\n课题名称：{{ topic_name }}\n\n"
+        "系统已生成申报表，请下载 PDF 版加盖公章后上传：\n"
+        + _DOCS
+        + "\n查看申报状态：{{ link }}\n\n"
+        + FOOTER
+        + "\n",
+        html=_GREETING_HTML
+        + "<p>您的全国优秀质量管理小组申报已于 {{ submitted_at_text }}（北京时间）"
+        "提交成功{{ again }}。</p>"
+        "<p>证书名称：<strong>{{ certificate_line }}</strong><br>课题名称：{{ topic_name }}</p>"
+        "<p>系统已生成申报表，请下载 PDF 版加盖公章后上传：</p>"
+        + _DOCS_HTML
+        + '<p><a href="{{ link }}">查看申报状态</a></p>'
+        + FOOTER_HTML,
+    ),
+    "application_returned": _mail(
+        "申报退回修改：{{ certificate_line }}《{{ topic_name }}》",
+        "您的申报经形式审查需要修改，退回原因：\n"
+        + _REASONS
+        + "{% if comment %}说明：{{ comment }}\n{% endif %}"
+        "请于 {{ deadline_text }}（北京时间）前修改后重新提交。\n",
+        "<p>您的申报经形式审查需要修改，退回原因：</p>"
+        + _REASONS_HTML
+        + "{% if comment %}<p>说明：{{ comment }}</p>{% endif %}"
+        "<p>请于 <strong>{{ deadline_text }}</strong>（北京时间）前修改后重新提交。</p>",
+    ),
+    "application_rejected": _mail(
+        "申报未通过形式审查：{{ certificate_line }}《{{ topic_name }}》",
+        "很遗憾，您的申报未通过形式审查，原因：\n"
+        + _REASONS
+        + "{% if comment %}说明：{{ comment }}\n{% endif %}",
+        "<p>很遗憾，您的申报未通过形式审查，原因：</p>"
+        + _REASONS_HTML
+        + "{% if comment %}<p>说明：{{ comment }}</p>{% endif %}",
+    ),
+    "application_recommended": _mail(
+        "已推荐至全国：{{ certificate_line }}《{{ topic_name }}》",
+        "您的成果已由推荐单位推荐至中国质量协会参加全国评审"
+        "（得分 {{ final_score }}，排名第 {{ rank }} 名）。\n",
+        "<p>您的成果已由推荐单位推荐至中国质量协会参加全国评审"
+        "（得分 {{ final_score }}，排名第 {{ rank }} 名）。</p>",
+    ),
+    "application_awarded": _mail(
+        "获评{{ title }}：{{ certificate_line }}",
+        "祝贺！{{ certificate_line }}的成果《{{ topic_name }}》获评{{ year }}年度{{ title }}，"
+        "证书编号 {{ certificate_serial }}。证书生成后将另行通知。\n",
+        "<p>祝贺！{{ certificate_line }}的成果《{{ topic_name }}》获评{{ year }}年度"
+        "<strong>{{ title }}</strong>，证书编号 {{ certificate_serial }}。</p>",
+    ),
+    "application_not_awarded": _mail(
+        "全国评审结果：{{ certificate_line }}《{{ topic_name }}》",
+        "您的成果参加了本年度全国评审，未获评全国优秀质量管理小组。感谢参与。\n",
+        "<p>您的成果参加了本年度全国评审，未获评全国优秀质量管理小组。感谢参与。</p>",
+    ),
+    "certificate_ready": _mail(
+        "证书已生成：{{ certificate_line }}",
+        "{{ certificate_line }}的全国优秀质量管理小组证书已生成，可下载：\n" + _DOCS,
+        "<p>{{ certificate_line }}的全国优秀质量管理小组证书已生成，可下载：</p>" + _DOCS_HTML,
+    ),
+    "unit_disqualified": _mail(
+        "推荐单位被取消推荐资格：{{ unit_name }}",
+        "中国质量协会已取消{{ unit_name }}本年度的推荐资格，原因：{{ reason }}。\n"
+        "经该单位推荐的申报将不再进入全国评审。如有疑问请联系中国质量协会质量活动推进部。\n",
+        "<p>中国质量协会已取消{{ unit_name }}本年度的推荐资格，原因：{{ reason }}。</p>"
+        "<p>经该单位推荐的申报将不再进入全国评审。</p>",
+    ),
+    "reviewer_assigned": _mail(
+        "评审任务：{{ group_name }}《{{ topic_name }}》",
+        "您被分配评审{{ level_label }}成果：{{ group_name }}《{{ topic_name }}》，"
+        "请于 {{ deadline_text }}（北京时间）前完成评分。\n",
+        "<p>您被分配评审{{ level_label }}成果：{{ group_name }}《{{ topic_name }}》，"
+        "请于 <strong>{{ deadline_text }}</strong>（北京时间）前完成评分。</p>",
+    ),
+    "reminder_unit_deadline": _mail(
+        "申报截止提醒（还剩{{ days_before }}天）：{{ unit_name }}",
+        "{{ unit_name }}的申报截止时间为 {{ deadline_text }}（北京时间），"
+        "还剩 {{ days_before }} 天。"
+        "{{ enterprise_name }}尚未提交申报，请抓紧办理。\n",
+        "<p>{{ unit_name }}的申报截止时间为 <strong>{{ deadline_text }}</strong>（北京时间），"
+        "还剩 {{ days_before }} 天。{{ enterprise_name }}尚未提交申报，请抓紧办理。</p>",
+    ),
+    "reminder_correction_deadline": _mail(
+        "修改截止提醒（还剩{{ days_before }}天）：{{ certificate_line }}",
+        "退回修改的申报《{{ topic_name }}》须于 {{ deadline_text }}（北京时间）前重新提交，"
+        "还剩 {{ days_before }} 天。\n",
+        "<p>退回修改的申报《{{ topic_name }}》须于 <strong>{{ deadline_text }}</strong>"
+        "（北京时间）前重新提交，还剩 {{ days_before }} 天。</p>",
+    ),
+    "reminder_scoring_overdue": _mail(
+        "评分已逾期：{{ group_name }}《{{ topic_name }}》",
+        "您负责的评审任务已于 {{ deadline_text }}（北京时间）到期，尚未完成评分，请尽快处理。\n",
+        "<p>您负责的评审任务已于 <strong>{{ deadline_text }}</strong>（北京时间）到期，"
+        "尚未完成评分，请尽快处理。</p>",
+    ),
+}
+
+TEMPLATE_LABELS: dict[str, str] = {
+    "campaign_forwarded": "推荐单位转发申报通知",
+    "submission_receipt": "申报提交回执",
+    "application_returned": "退回修改",
+    "application_rejected": "未通过形式审查",
+    "application_recommended": "推荐至全国",
+    "application_awarded": "获评全国优秀质量管理小组",
+    "application_not_awarded": "未获评",
+    "certificate_ready": "证书已生成",
+    "unit_disqualified": "推荐单位被取消资格",
+    "reviewer_assigned": "评审任务分配",
+    "reminder_unit_deadline": "申报截止提醒",
+    "reminder_correction_deadline": "修改截止提醒",
+    "reminder_scoring_overdue": "评分逾期提醒",
+}
+
+# Every variable any default template uses, to check an administrator's edit before saving it.
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "recipient_name": "朗杰",
+    "link": "https://qcflow.example/",
+    "unit_name": "西藏自治区质量协会",
+    "title": "全国优秀质量管理小组",
+    "campaign_year": 2023,
+    "unit_doc_number": "藏质协字（2023）6号",
+    "theme": "数字赋能 激发动能 提升效能",
+    "deadline_text": "2023年06月28日 17:00",
+    "enterprise_name": "国网西藏电力有限公司拉萨供电公司",
+    "certificate_line": "国网西藏电力有限公司拉萨供电公司 雪域先锋QC小组",
+    "group_name": "雪域先锋QC小组",
+    "topic_name": "降低配电网线路故障停电时长",
+    "again": "",
+    "revision": 1,
+    "submitted_at_text": "2023年06月20日 10:00",
+    "documents": [{"label": "PDF", "url": "https://qcflow.example/doc.pdf"}],
+    "reasons": ["企业名称与公章不一致"],
+    "comment": "",
+    "final_score": "87.25",
+    "rank": 1,
+    "year": 2023,
+    "certificate_serial": "QC2023-0001",
+    "reason": "违规收费",
+    "level_label": "推荐单位",
+    "days_before": 3,
+}
+
+
+def render(template: TemplateText, context: Mapping[str, Any]) -> Message:
+    try:
+        return Message(
+            subject=" ".join(_text_env.from_string(template.subject).render(context).split()),
+            text=_text_env.from_string(template.text).render(context),
+            html=_html_env.from_string(template.html).render(context),
+        )
+    except TemplateError as exc:
+        raise TemplateRenderError(str(exc)) from exc
+
+
+def check_template(template: TemplateText) -> str | None:
+    """None if the template renders with the sample data, else why not (for the editor)."""
+    try:
+        render(template, SAMPLE_CONTEXT)
+    except TemplateRenderError as exc:
+        return str(exc)
+    return None

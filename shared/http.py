@@ -169,7 +169,7 @@ def install_error_handlers(
 def _describe(error: Mapping[str, Any], field_labels: Mapping[str, str]) -> str:
     location = [str(part) for part in error.get("loc", ()) if part not in {"body", "query", "path"}]
     named = [
-        field_labels.get(part, f"第{int(part) + 1}项" if part.isdigit() else part)
+        field_labels.get(part, f"第{int(part) + 1}项" if part.isdecimal() else part)
         for part in location
     ]
     field = " / ".join(named) or "请求"

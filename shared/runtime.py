@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,11 +96,17 @@ class Runtime:
         self._tasks = [asyncio.create_task(job(), name=job.__qualname__) for job in jobs]
 
     async def stop(self) -> None:
+        """Stop background jobs, consumers (in-flight handlers get the grace period), the pool.
+
+        Every step is bounded: a part that does not finish in time is logged with its stack and
+        left behind, so a shutdown never hangs (unacknowledged messages are redelivered).
+        """
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.broker.stop()
-        await self.engine.dispose()
+        await _bounded("background jobs", self._tasks, timeout_s=10)
+        grace = self.settings.shutdown_grace_s + 5
+        await _bounded("broker", [asyncio.create_task(self.broker.stop())], timeout_s=grace)
+        await _bounded("database pool", [asyncio.create_task(self.engine.dispose())], timeout_s=10)
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -126,6 +133,15 @@ class Runtime:
     async def _check_broker(self) -> None:
         if not await self.broker.ping(timeout=2.0):
             raise ConnectionError("broker not reachable")
+
+
+async def _bounded(part: str, tasks: list[asyncio.Task[Any]], *, timeout_s: float) -> None:
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout_s)
+    for task in pending:
+        stack = "".join(traceback.format_stack(task.get_stack()[-1])) if task.get_stack() else ""
+        log.error("shutdown: %s did not stop within %.0f s; leaving it\n%s", part, timeout_s, stack)
 
 
 async def _probe(check: Callable[[], Coroutine[Any, Any, None]]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from services.notify import service
+from services.notify import package_notes, service
 from shared.messaging.consumer import Handler
 
 
@@ -23,4 +23,8 @@ def handlers(public_url: str) -> dict[str, Handler]:
         "unit.disqualified": partial(service.note_unit_disqualified, public_url=public_url),
         "reviewer.assigned": partial(service.note_reviewer_assigned, public_url=public_url),
         "assignment.completed": service.note_assignment_completed,
+        "package.submitted": partial(package_notes.note_package_submitted, public_url=public_url),
+        "package.returned": partial(package_notes.note_package_returned, public_url=public_url),
+        "package.accepted": partial(package_notes.note_package_accepted, public_url=public_url),
+        "package.reminded": partial(package_notes.note_package_reminded, public_url=public_url),
     }

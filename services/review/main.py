@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from services.review.domain.errors import ReviewError
 from services.review.models import messaging_tables
+from services.review.package_pages import router as package_pages_router
+from services.review.package_routes import router as package_router
 from services.review.pages import router as pages_router
 from services.review.routes import router
 from services.review.schemas import FIELD_LABELS
@@ -26,4 +28,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health_router())
     app.include_router(router)
     app.include_router(pages_router)
+    app.include_router(package_router)
+    app.include_router(package_pages_router)
     return app

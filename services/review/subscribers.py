@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.review import service
+from services.review import package_service, service
 from shared.messaging.consumer import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -10,6 +10,6 @@ HANDLERS: dict[str, Handler] = {
     "application.resubmitted": service.register_submission,
     "application.withdrawn": service.register_withdrawal,
     "evidence.stored": service.register_evidence,
-    "campaign.forwarded": service.register_unit_campaign,
+    "campaign.forwarded": package_service.register_unit_campaign,
     "document.rendered": service.register_rendered_document,
 }

@@ -169,6 +169,38 @@ DEFAULT_TEMPLATES: dict[str, TemplateText] = {
         "<p>您负责的评审任务已于 <strong>{{ deadline_text }}</strong>（北京时间）到期，"
         "尚未完成评分，请尽快处理。</p>",
     ),
+    "package_submitted": _mail(
+        "推荐材料包已提交：{{ unit_name }}{{ campaign_year }}年度",
+        "{{ unit_name }}{{ campaign_year }}年度的推荐材料包（第{{ revision }}次提交）已提交"
+        "中国质量协会，包括推荐表盖章扫描件、成果评审汇总表、活动统计表和工作总结。\n",
+        "<p>{{ unit_name }}{{ campaign_year }}年度的推荐材料包（第{{ revision }}次提交）"
+        "已提交中国质量协会。</p>",
+    ),
+    "package_returned": _mail(
+        "推荐材料包被退回修改：{{ unit_name }}{{ campaign_year }}年度",
+        "中国质量协会退回了{{ unit_name }}{{ campaign_year }}年度的推荐材料包，理由如下：\n"
+        + _REASONS
+        + "请按要求修改后在截止时间前重新提交。\n",
+        "<p>中国质量协会退回了{{ unit_name }}{{ campaign_year }}年度的推荐材料包，理由如下：</p>"
+        + _REASONS_HTML
+        + "<p>请按要求修改后在截止时间前重新提交。</p>",
+    ),
+    "package_accepted": _mail(
+        "推荐材料包已接收：{{ unit_name }}{{ campaign_year }}年度",
+        "中国质量协会已接收{{ unit_name }}{{ campaign_year }}年度的推荐材料包"
+        "（第{{ revision }}次提交）。\n",
+        "<p>中国质量协会已接收{{ unit_name }}{{ campaign_year }}年度的推荐材料包"
+        "（第{{ revision }}次提交）。</p>",
+    ),
+    "package_reminded": _mail(
+        "请提交推荐材料包：{{ unit_name }}{{ campaign_year }}年度",
+        "{{ unit_name }}{{ campaign_year }}年度的推荐材料包尚未提交。全国推荐截止时间为 "
+        "{{ deadline_text }}（北京时间），请在截止前提交推荐表盖章扫描件、成果评审汇总表、"
+        "活动统计表和工作总结。\n{% if message %}中国质量协会留言：{{ message }}\n{% endif %}",
+        "<p>{{ unit_name }}{{ campaign_year }}年度的推荐材料包尚未提交。全国推荐截止时间为 "
+        "<strong>{{ deadline_text }}</strong>（北京时间），请在截止前提交。</p>"
+        "{% if message %}<p>中国质量协会留言：{{ message }}</p>{% endif %}",
+    ),
 }
 
 TEMPLATE_LABELS: dict[str, str] = {
@@ -185,6 +217,10 @@ TEMPLATE_LABELS: dict[str, str] = {
     "reminder_unit_deadline": "申报截止提醒",
     "reminder_correction_deadline": "修改截止提醒",
     "reminder_scoring_overdue": "评分逾期提醒",
+    "package_submitted": "推荐材料包已提交",
+    "package_returned": "推荐材料包被退回",
+    "package_accepted": "推荐材料包已接收",
+    "package_reminded": "推荐材料包提交提醒",
 }
 
 # Every variable any default template uses, to check an administrator's edit before saving it.
@@ -214,6 +250,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "reason": "违规收费",
     "level_label": "推荐单位",
     "days_before": 3,
+    "message": "请于截止前提交",
 }
 
 

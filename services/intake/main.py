@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.intake.body_limit import BodySizeLimit
 from services.intake.domain.errors import IntakeError
 from services.intake.domain.login_throttle import LoginThrottle
+from services.intake.domain.upload_throttle import UploadThrottle
 from services.intake.models import messaging_tables
 from services.intake.pages import router as pages_router
 from services.intake.pages import static_files
@@ -31,6 +32,7 @@ def create_app(settings: Settings, intake_settings: IntakeSettings | None = None
     app.state.runtime = runtime
     app.state.login_throttle = LoginThrottle()
     app.state.intake_settings = own_settings = intake_settings or IntakeSettings()
+    app.state.upload_throttle = UploadThrottle(own_settings.upload_rate_per_minute)
     if own_settings.is_scanning:
         runtime.background_jobs.append(rescan_job(runtime, own_settings))
     install_error_handlers(app, IntakeError, FIELD_LABELS)

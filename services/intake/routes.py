@@ -35,7 +35,7 @@ from services.intake.schemas import (
     TokenOut,
     WithdrawIn,
 )
-from services.intake.upload_routes import IntakeSettingsDep
+from services.intake.upload_routes import IntakeSettingsDep, UploadAdmitted
 from services.intake.uploads import clean_filename, scan_stored, stream_upload
 from shared.auth import issue_token
 from shared.http import CorrelationId, CurrentPrincipal, Now, RuntimeDep
@@ -124,6 +124,7 @@ async def update_application(
     "/applications/{application_id}/files",
     status_code=status.HTTP_201_CREATED,
     summary="上传材料（请求体即文件内容，流式写入存储）",
+    dependencies=[UploadAdmitted],
 )
 async def upload_file(
     application_id: uuid.UUID,

@@ -13,6 +13,8 @@ class IntakeSettings(BaseSettings):
     clamav_timeout_s: float = 60.0
     upload_chunk_bytes: int = 8 * 1024 * 1024
     rescan_interval_s: float = 60.0
+    # per account and replica; far above any person, it caps a scripted flood (0 = off)
+    upload_rate_per_minute: int = 600
 
     @property
     def is_scanning(self) -> bool:

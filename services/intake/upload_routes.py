@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake import resumable, service
 from services.intake.domain.files import FileKind
+from services.intake.domain.upload_throttle import UploadThrottle
 from services.intake.models import UploadSession
 from services.intake.schemas import EvidenceOut
 from services.intake.settings import IntakeSettings
@@ -27,6 +28,15 @@ def intake_settings(request: Request) -> IntakeSettings:
 
 
 IntakeSettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
+
+
+def admit_upload(request: Request, actor: CurrentPrincipal, now: Now) -> None:
+    """Refuse (429) before a byte of the body is read when this account uploads too often."""
+    throttle: UploadThrottle = request.app.state.upload_throttle
+    throttle.admit(actor.user_id, now)
+
+
+UploadAdmitted = Depends(admit_upload)
 
 
 class UploadStartIn(BaseModel):
@@ -60,6 +70,7 @@ def _session_out(upload: UploadSession, chunk_bytes: int) -> UploadSessionOut:
 @router.post(
     "/applications/{application_id}/uploads",
     status_code=status.HTTP_201_CREATED,
+    dependencies=[UploadAdmitted],
     summary="开始可续传上传（声明大小与 sha256）",
 )
 async def start_upload(

@@ -42,7 +42,7 @@ def too_large(limit: int) -> FileTooLargeError:
 
 def ensure_declared_size_fits(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isdecimal() and int(declared) > limit:
         raise too_large(limit)
 
 

@@ -1085,7 +1085,7 @@ async def _campaign_year(session: AsyncSession, entry: Entry) -> int:
     if unit is not None:
         return unit.campaign_year
     campaign_id = entry.campaign_id or ""
-    return int(campaign_id) if campaign_id.isdigit() else entry.submitted_at.year
+    return int(campaign_id) if campaign_id.isdecimal() else entry.submitted_at.year
 
 
 async def disqualify_unit(
@@ -1194,7 +1194,7 @@ async def _request_national_table(
     """The national round's 成果评审汇总表 over every entry scored at the national level."""
     if request.table_kind != "review_summary":
         raise InvalidInputError("表格类型：全国评审只生成成果评审汇总表（review_summary）。")
-    if not request.campaign_id.isdigit():
+    if not request.campaign_id.isdecimal():
         raise InvalidInputError("活动年度：全国评审汇总表请填写年度数字，如 2023。")
     query = select(Entry).where(
         Entry.campaign_id == request.campaign_id, Entry.national_score.is_not(None)

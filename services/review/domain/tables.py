@@ -108,7 +108,7 @@ def statistics_rows(
 
 
 def _count(value: str, number: int, key: str) -> str:
-    if not value.strip().isdigit():
+    if not value.strip().isdecimal():  # "³".isdigit() is True, int("³") fails
         raise InvalidInputError(
             f"第{number}行 {STATISTICS_LABELS[key]}：应为非负整数，请重新填写。"
         )

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from services.admin_cli import app as admin_app
 from services.notify.commands import app as notify_commands
 from shared.asyncapi import asyncapi_document
 from shared.db import create_engine, create_sessionmaker, transaction
@@ -100,6 +101,7 @@ def seed_demo() -> None:
 dlq_app = typer.Typer(help="死信队列：查看与重放", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(notify_commands, name="notify", help="通知：失败的投递与重发")
+app.add_typer(admin_app, name="admin", help="活动管理：活动、名额、企业导入、转发通知、导出表格")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from services.notify.channels.email import SmtpMailer
 from services.notify.channels.webhook import WebhookSender
 from services.notify.dispatcher import DeliveryDispatcher, ReminderScheduler
 from services.notify.domain.errors import NotifyError
+from services.notify.metrics import DeliveryMetrics
 from services.notify.models import messaging_tables
 from services.notify.routes import FIELD_LABELS, router
 from services.notify.subscribers import handlers
@@ -28,6 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     runtime.background_jobs.append(DeliveryDispatcher(runtime, channels).run)
     runtime.background_jobs.append(ReminderScheduler(runtime).run)
+    runtime.background_jobs.append(DeliveryMetrics(runtime).run)
     app = FastAPI(
         title="qcflow 通知服务 (notify)", version="0.2.0", lifespan=runtime_lifespan(runtime)
     )

@@ -1,0 +1,1 @@
+"""Runnable examples for integrators (see docs/integrators.md)."""

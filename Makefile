@@ -14,7 +14,7 @@ lint: install ## ruff (lint + format check)
 	$(VENV)/ruff check . && $(VENV)/ruff format --check .
 
 typecheck: install ## mypy --strict
-	$(VENV)/mypy shared services tests
+	$(VENV)/mypy shared services tests bench
 
 check: lint typecheck ## lint + typecheck
 
@@ -33,7 +33,13 @@ contracts: install ## rewrite the event schema snapshots (review the diff)
 docs: install ## regenerate docs/asyncapi.yaml and docs/openapi/*.json from the code
 	$(VENV)/python -m services.cli docs
 
+bench: install ## benchmarks (needs RabbitMQ + PostgreSQL); table printed, JSON in bench/results/
+	@scripts/ensure-services.sh --with-postgres && $(VENV)/python -m bench
+
+bench-quick: install ## the quick benchmark variant
+	@scripts/ensure-services.sh --with-postgres && $(VENV)/python -m bench --quick
+
 fmt: install ## format and autofix
 	$(VENV)/ruff format . && $(VENV)/ruff check --fix .
 
-.PHONY: help install run lint typecheck check test test-unit test-e2e contracts docs fmt
+.PHONY: help install run lint typecheck check test test-unit test-e2e contracts docs bench bench-quick fmt

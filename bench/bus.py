@@ -1,0 +1,218 @@
+"""`bus`: events/s through the project's publish path against raw aio-pika on the same broker.
+
+Project path: N events written with `add_to_outbox`, one transaction each (like N use cases,
+four at a time), published by the `OutboxRelay` of one `Runtime` (persistent, mandatory,
+confirmed), routed by the real topology and consumed by another `Runtime`'s `EventConsumer`
+with its inbox in PostgreSQL and a no-op handler. Time runs from the first write until every
+event is recorded in the inbox. `evidence.stored` is used because it is bound to one queue only
+(review's), so the broker does the same work per message as in the baseline.
+
+Baseline: the same N bodies published with raw aio-pika (persistent, mandatory, publisher
+confirms, one at a time like the relay) to a quorum queue with the same arguments, and a raw
+consumer acking each (same prefetch). Run as two halves, before and after the project path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench.common import (
+    Options,
+    Result,
+    Row,
+    Target,
+    amqp_url,
+    database,
+    log,
+    run_id,
+    service_settings,
+    vhost,
+)
+from shared.db import create_engine
+from shared.events import EvidenceFile, EvidenceStored
+from shared.messaging.outbox import add_to_outbox
+from shared.messaging.tables import MessagingTables, define_messaging_tables
+from shared.messaging.topology import SERVICE_QUEUES
+from shared.runtime import Runtime
+
+NAME = "bus"
+EVENT_TYPE = "evidence.stored"
+WRITERS = 4
+PHASE_TIMEOUT_S = 900.0
+RAW_EXCHANGE = "bench.raw"
+RAW_QUEUE = "bench.raw"
+
+
+def run(options: Options) -> Result:
+    n = options.count(NAME, full=2000, quick=200)
+    events = [_event(index) for index in range(n)]
+    ident = run_id()
+    result = Result(NAME, params={"n": n, "event_type": EVENT_TYPE, "writers": WRITERS})
+    with (
+        vhost(f"qcflow-bench-{ident}") as vhost_name,
+        database(f"qcflow_bench_{ident}_pub") as pub_url,
+        database(f"qcflow_bench_{ident}_sub") as sub_url,
+        tempfile.TemporaryDirectory(prefix="qcflow-bench-") as tmp,
+    ):
+        url = amqp_url(vhost_name)
+        half = n // 2
+        log(f"bus: raw aio-pika, first half ({half})")
+        raw_seconds = asyncio.run(_raw(url, events[:half], prefetch=8))
+        log(f"bus: outbox → relay → RabbitMQ → consumer with inbox ({n})")
+        project_seconds, facts = asyncio.run(_project(url, pub_url, sub_url, Path(tmp), events))
+        log(f"bus: raw aio-pika, second half ({n - half})")
+        raw_seconds += asyncio.run(_raw(url, events[half:], prefetch=8))
+    raw_rate, project_rate = n / raw_seconds, n / project_seconds
+    result.facts = facts
+    result.add(
+        Row("raw aio-pika (confirms + ack)", round(raw_rate, 1), "events/s"),
+        Row("outbox→relay→consumer+inbox", round(project_rate, 1), "events/s"),
+        Row("ratio project / raw", round(project_rate / raw_rate, 3), "", Target(">=", 0.8)),
+        Row("lost", facts["lost"], "", Target("<=", 0)),
+        Row("duplicates", facts["duplicates"], "", Target("<=", 0)),
+    )
+    return result
+
+
+def _event(index: int) -> EvidenceStored:
+    return EvidenceStored(
+        application_id=uuid.uuid4(),
+        unit_id="xizang",
+        file=EvidenceFile(
+            file_id=uuid.uuid4(),
+            kind="evidence",
+            filename=f"活动记录-{index}.pdf",
+            content_type="application/pdf",
+            size=1024 * 1024,
+            sha256="0" * 64,
+            storage_key=f"evidence/{index}.pdf",
+        ),
+    )
+
+
+async def _raw(url: str, events: list[EvidenceStored], *, prefetch: int) -> float:
+    bodies = [(str(event.event_id), event.model_dump_json().encode()) for event in events]
+    received: set[str] = set()
+    done = asyncio.Event()
+    connection = await aio_pika.connect(url)
+    async with connection:
+        publish_channel = await connection.channel(publisher_confirms=True)
+        exchange = await publish_channel.declare_exchange(
+            RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await publish_channel.declare_queue(
+            RAW_QUEUE, durable=True, arguments=SERVICE_QUEUES["review"].arguments
+        )
+        await queue.bind(exchange, routing_key=EVENT_TYPE)
+        consume_channel = await connection.channel()
+        await consume_channel.set_qos(prefetch_count=prefetch)
+        consume_queue = await consume_channel.get_queue(RAW_QUEUE)
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            await message.ack()
+            received.add(message.message_id or "")
+            if len(received) >= len(bodies):
+                done.set()
+
+        tag = await consume_queue.consume(on_message)
+        started = time.perf_counter()
+        for event_id, body in bodies:
+            await exchange.publish(
+                aio_pika.Message(
+                    body,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=event_id,
+                    content_type="application/json",
+                    type=EVENT_TYPE,
+                ),
+                routing_key=EVENT_TYPE,
+                mandatory=True,
+            )
+        async with asyncio.timeout(PHASE_TIMEOUT_S):
+            await done.wait()
+        seconds = time.perf_counter() - started
+        await consume_queue.cancel(tag)
+    return seconds
+
+
+async def _project(
+    url: str, pub_url: str, sub_url: str, data_dir: Path, events: list[EvidenceStored]
+) -> tuple[float, dict[str, Any]]:
+    metadata = MetaData()
+    tables = define_messaging_tables(metadata)
+    for db_url in (pub_url, sub_url):
+        engine = create_engine(db_url)
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        await engine.dispose()
+
+    publisher = Runtime.build(
+        service_settings("intake", amqp=url, database=pub_url, data_dir=data_dir), tables
+    )
+    consumer = Runtime.build(
+        service_settings("review", amqp=url, database=sub_url, data_dir=data_dir), tables
+    )
+    calls: collections.Counter[str] = collections.Counter()
+    all_handled = asyncio.Event()
+
+    async def noop(_session: AsyncSession, event: EvidenceStored) -> None:
+        calls[str(event.event_id)] += 1
+        if len(calls) >= len(events):
+            all_handled.set()
+
+    consumer.consume({EVENT_TYPE: noop})
+    await consumer.start()
+    await publisher.start()
+    try:
+        started = time.perf_counter()
+        async with asyncio.timeout(PHASE_TIMEOUT_S):
+            await asyncio.gather(
+                *(_write(publisher, tables, events[w::WRITERS]) for w in range(WRITERS))
+            )
+            await all_handled.wait()
+            # The handler ran for every event; the last inbox commits follow within moments.
+            while await _count(consumer, "SELECT count(*) FROM inbox") < len(events):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # a redelivered duplicate would reach the handler by now
+        unpublished_sql = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        # The relay marks a batch after its last confirm: allow it to commit (bounded).
+        for _ in range(100):
+            unpublished = await _count(publisher, unpublished_sql)
+            if unpublished == 0:
+                break
+            await asyncio.sleep(0.1)
+        inbox = await _count(consumer, "SELECT count(*) FROM inbox")
+    finally:
+        await publisher.stop()
+        await consumer.stop()
+    expected = {str(event.event_id) for event in events}
+    return seconds, {
+        "events": len(events),
+        "outbox_unpublished": unpublished,
+        "handled_in_inbox": inbox,
+        "handler_calls": sum(calls.values()),
+        "lost": len(expected - set(calls)),
+        "duplicates": sum(count - 1 for count in calls.values()),
+    }
+
+
+async def _write(runtime: Runtime, tables: MessagingTables, events: list[EvidenceStored]) -> None:
+    for event in events:
+        async with runtime.transaction() as session:
+            await add_to_outbox(session, tables, event)
+
+
+async def _count(runtime: Runtime, sql: str) -> int:
+    async with runtime.engine.connect() as connection:
+        return int((await connection.execute(text(sql))).scalar_one())

@@ -1,0 +1,246 @@
+"""`peak`: the deadline drill against the whole platform, with 1 and with 2 render replicas.
+
+All four services run as processes (PostgreSQL, private virtual host, moto S3) with an aiosmtpd
+server in this process. N applications, each with a 1 MB evidence PDF, are created, uploaded
+and submitted over HTTP by `--concurrency` (16) clients; the drill's time runs from the first
+request until every application lists its docx + pdf (GET /api/applications/{id}) and its
+receipt mail (subject naming its unique QC group) was delivered. Compared with the bare render
+time of the same N forms in this process (pdf + docx, warm). Round 2 adds a second render
+process.
+
+Lost and duplicates are checked, not assumed: a submission that failed, an application
+without both documents or without its mail at the end is lost; a second mail for a group or
+more than two documents is a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import Options, Result, Row, Target, bare_render, log, percentile
+from bench.platform import (
+    APPLICANT_EMAIL,
+    Applicant,
+    Submission,
+    login,
+    running_platform,
+    spawn_render,
+    wait_ready,
+)
+from shared.events import ApplicationForm
+from tests.support.platform import Platform
+from tests.support.smtp import SmtpServer
+
+NAME = "peak"
+POLL_CONCURRENCY = 4
+SETTLE_S = 3.0
+GROUP_NAME = re.compile(r"雪域先锋QC小组-r\d+-\d{5}")
+
+
+def run(options: Options) -> Result:
+    n = options.count(NAME, full=2000, quick=100)
+    drill_timeout_s = max(600.0, n * 3.0)
+    result = Result(
+        NAME,
+        params={"n": n, "concurrency": options.concurrency, "evidence_mb": 1, "replicas": [1, 2]},
+    )
+    rounds: dict[int, dict[str, Any]] = {}
+    forms: list[ApplicationForm] = []
+    smtp = SmtpServer().start()
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="qcflow-bench-") as tmp,
+            running_platform(
+                ("intake", "review", "render", "notify"), Path(tmp), smtp_port=smtp.port
+            ) as platform,
+        ):
+            headers = login(platform)
+            for replicas in (1, 2):
+                if replicas == 2:
+                    url = spawn_render(platform, 2)
+                    wait_ready(url, platform.processes["render-2"])
+                log(f"peak: {n} applications, {replicas} render replica(s)")
+                rounds[replicas] = asyncio.run(
+                    _drill(
+                        platform,
+                        smtp,
+                        headers,
+                        n,
+                        f"r{replicas}-",
+                        drill_timeout_s,
+                        options.concurrency,
+                    )
+                )
+                if not forms:
+                    forms = rounds[replicas].pop("forms")
+                else:
+                    rounds[replicas].pop("forms")
+    finally:
+        smtp.stop()
+
+    log(f"peak: bare render of the same {len(forms)} forms")
+    bare_s = bare_render(forms) if forms else float("nan")
+    result.facts = {"bare_render_s": round(bare_s, 3), "rounds": rounds}
+    result.add(Row("bare render (pdf+docx) of N forms", round(bare_s, 1), "s"))
+    for replicas, figures in rounds.items():
+        label = f"{replicas} render replica{'s' if replicas > 1 else ''}"
+        result.add(
+            Row(
+                f"drill time, {label}",
+                figures["drill_s"],
+                "s",
+                note=f"submitting took {figures['submit_s']} s",
+            ),
+            Row(
+                f"drill / bare, {label}",
+                round(figures["drill_s"] / bare_s, 3),
+                "",
+                Target("<=", 1.25),
+            ),
+            Row(
+                f"  intake p95 during drill, {label}",
+                figures["latency_p95_ms"],
+                "ms",
+                Target("<=", 300),
+            ),
+            Row(f"  lost, {label}", figures["lost"], "", Target("<=", 0)),
+            Row(f"  duplicates, {label}", figures["duplicates"], "", Target("<=", 0)),
+        )
+    if 1 in rounds and 2 in rounds:
+        result.add(
+            Row(
+                "drill speed-up, 2 replicas vs 1",
+                round(rounds[1]["drill_s"] / rounds[2]["drill_s"], 3),
+                "×",
+            )
+        )
+    return result
+
+
+async def _drill(
+    platform: Platform,
+    smtp: SmtpServer,
+    headers: dict[str, str],
+    n: int,
+    tag: str,
+    timeout_s: float,
+    concurrency: int,
+) -> dict[str, Any]:
+    applicant = Applicant(platform.url("intake"), headers)
+    started = time.perf_counter()
+    submitting = asyncio.create_task(applicant.submit_many(n, concurrency=concurrency, tag=tag))
+    watcher = Watcher(platform, smtp, headers)
+    items: list[Submission] = []
+    deadline = started + timeout_s
+    async with httpx.AsyncClient(
+        base_url=platform.url("intake"), headers=headers, timeout=60
+    ) as client:
+        while time.perf_counter() < deadline:
+            await asyncio.sleep(0.5)
+            if submitting.done() and not items:
+                items = submitting.result()
+                submit_s = time.perf_counter() - started
+                watcher.expect(items)
+            await watcher.sweep(client)
+            if items and watcher.all_done():
+                break
+        finished = time.perf_counter()
+        if not items:  # timed out while still submitting
+            submitting.cancel()
+            items = []
+            submit_s = finished - started
+        await asyncio.sleep(SETTLE_S)  # late duplicates would show up by now
+        await watcher.sweep(client, recount=True)
+    every = [value for values in applicant.latencies.values() for value in values]
+    return {
+        "drill_s": round(finished - started, 2),
+        "submit_s": round(submit_s, 2),
+        "latency_p95_ms": round(percentile(every, 0.95) * 1000) if every else None,
+        "latency_p99_ms": round(percentile(every, 0.99) * 1000) if every else None,
+        "failed_submissions": sum(1 for item in items if item.error),
+        "first_errors": [item.error for item in items if item.error][:5],
+        **watcher.verdict(n),
+        "forms": [ApplicationForm.model_validate(item.form) for item in items if item.form],
+    }
+
+
+class Watcher:
+    """Tracks which applications have both documents and their receipt mail."""
+
+    def __init__(self, platform: Platform, smtp: SmtpServer, headers: dict[str, str]) -> None:
+        self.platform = platform
+        self.smtp = smtp
+        self.headers = headers
+        self.items: list[Submission] = []
+        self.documents: dict[str, list[str]] = {}
+        self.mails: collections.Counter[str] = collections.Counter()
+
+    def expect(self, items: list[Submission]) -> None:
+        self.items = [item for item in items if not item.error]
+
+    def _count_mails(self) -> None:
+        counts: collections.Counter[str] = collections.Counter()
+        names = {item.group_name for item in self.items}
+        for message in self.smtp.inbox.to(APPLICANT_EMAIL):
+            subject = str(message["Subject"])
+            for name in _names_in(subject, names):
+                counts[name] += 1
+        self.mails = counts
+
+    async def sweep(self, client: httpx.AsyncClient, *, recount: bool = False) -> None:
+        self._count_mails()
+        todo = [
+            item
+            for item in self.items
+            if self.mails[item.group_name]
+            and (recount or item.application_id not in self.documents)
+        ]
+        semaphore = asyncio.Semaphore(POLL_CONCURRENCY)
+
+        async def look(item: Submission) -> None:
+            async with semaphore:
+                response = await client.get(f"/api/applications/{item.application_id}")
+            if response.status_code == 200:
+                formats = [document["format"] for document in response.json()["documents"]]
+                if {"pdf", "docx"} <= set(formats):
+                    self.documents[item.application_id] = formats
+
+        await asyncio.gather(*(look(item) for item in todo))
+
+    def all_done(self) -> bool:
+        return all(
+            item.application_id in self.documents and self.mails[item.group_name]
+            for item in self.items
+        )
+
+    def verdict(self, n: int) -> dict[str, int]:
+        complete = sum(
+            1
+            for item in self.items
+            if item.application_id in self.documents and self.mails[item.group_name]
+        )
+        duplicate_mails = sum(count - 1 for count in self.mails.values() if count > 1)
+        duplicate_documents = sum(
+            len(formats) - 2 for formats in self.documents.values() if len(formats) > 2
+        )
+        return {
+            "submitted": len(self.items),
+            "complete": complete,
+            "lost": n - complete,
+            "duplicates": duplicate_mails + duplicate_documents,
+            "duplicate_mails": duplicate_mails,
+            "duplicate_documents": duplicate_documents,
+        }
+
+
+def _names_in(subject: str, names: set[str]) -> list[str]:
+    """The drill's group names a subject mentions (`雪域先锋QC小组-r1-00042`)."""
+    return [name for name in GROUP_NAME.findall(subject) if name in names]

@@ -25,7 +25,9 @@ from shared.settings import Settings
 
 T = TypeVar("T")
 CHUNK_BYTES = 1024 * 1024
-S3_PART_BYTES = 8 * 1024 * 1024
+# Parts go up one at a time at the S3 minimum size, so a streamed upload holds at most one part
+# in memory (minio's parallel mode queues parts without bound when S3 is slower than the client).
+S3_PART_BYTES = 5 * 1024 * 1024
 
 
 class ObjectTooLargeError(Exception):
@@ -213,6 +215,7 @@ class S3ObjectStore:
                 cast("BinaryIO", pipe),
                 length=-1,
                 part_size=S3_PART_BYTES,
+                num_parallel_uploads=1,
                 content_type=content_type,
             )
         )

@@ -40,7 +40,7 @@ async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
 
 
 async def test_streamed_object_round_trips_with_its_sha256(store: ObjectStore):
-    data = os.urandom(9 * MIB + 123)  # more than one S3 multipart part
+    data = os.urandom(11 * MIB + 123)  # more than two S3 multipart parts
     stored = await store.put_stream(
         "evidence/a/1", chunks(data), content_type="application/pdf", max_bytes=20 * MIB
     )

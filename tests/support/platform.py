@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from tests.support.infra import ROOT, Infra
 from tests.support.proxy import free_port
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1
 SERVICES: tuple[ServiceName, ...] = ("intake", "review", "render", "notify")
 
 
@@ -57,6 +59,7 @@ class Platform:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - it only calls prctl: no locks taken
             )
         for service in services or SERVICES:
             self.wait_ready(service)
@@ -100,6 +103,16 @@ class Platform:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+def die_with_parent() -> None:
+    """In the child: be killed when the test process dies, however it dies.
+
+    A service left behind by an interrupted run keeps reconnecting to its broker port; a later
+    run whose private broker reuses that port would then have a stranger consuming its queues.
+    """
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_for(predicate: Callable[[], T], timeout_s: float = 60, interval_s: float = 0.3) -> T:

@@ -18,8 +18,11 @@ typecheck: install ## mypy --strict
 
 check: lint typecheck ## lint + typecheck
 
-test: check ## every test layer against real RabbitMQ, PostgreSQL, S3 (moto) and SMTP
-	@scripts/ensure-services.sh --with-postgres && $(VENV)/pytest
+test: check ## every test layer against real RabbitMQ, PostgreSQL, S3 (moto) and SMTP; then the fault drills
+	@scripts/ensure-services.sh --with-postgres && $(VENV)/pytest --ignore=tests/e2e/faults && $(VENV)/pytest tests/e2e/faults
+
+test-drills: install ## the fault drills alone (own pytest session: they restart brokers and kill services)
+	@scripts/ensure-services.sh --with-postgres && $(VENV)/pytest tests/e2e/faults
 
 test-unit: install ## unit tests only
 	$(VENV)/pytest -m unit
@@ -42,4 +45,4 @@ bench-quick: install ## the quick benchmark variant
 fmt: install ## format and autofix
 	$(VENV)/ruff format . && $(VENV)/ruff check --fix .
 
-.PHONY: help install run lint typecheck check test test-unit test-e2e contracts docs bench bench-quick fmt
+.PHONY: help install run lint typecheck check test test-drills test-unit test-e2e contracts docs bench bench-quick fmt

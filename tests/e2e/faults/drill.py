@@ -217,7 +217,7 @@ async def _submit_one(client: httpx.AsyncClient) -> Submitted:
         headers={"Content-Type": "application/pdf"},
         content=pdf_bytes(),
     )
-    await _retrying(
+    submitted = await _retrying(
         client,
         "POST",
         f"/api/applications/{application_id}/submit",
@@ -225,6 +225,8 @@ async def _submit_one(client: httpx.AsyncClient) -> Submitted:
         headers={"Idempotency-Key": f"drill-{application_id}"},
         accept=frozenset({409}),
     )
+    # A retried submit may find it already done; any other refusal is a real failure.
+    assert submitted.status_code != 409 or "已提交" in submitted.text, submitted.text
     return Submitted(application_id, group_name)
 
 

@@ -33,7 +33,7 @@ from shared.events import (
     TopicType,
 )
 from shared.settings import Settings
-from tests.support.infra import ROOT, create_vhost, delete_vhost, psql
+from tests.support.infra import ROOT, create_vhost, delete_vhost, drop_database, psql
 from tests.support.proxy import free_port
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -317,24 +317,6 @@ def database(name: str) -> Iterator[str]:
         yield database_url(name)
     finally:
         drop_database(name)
-
-
-def drop_database(name: str) -> None:
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-d",
-            "test",
-            "-q",
-            "-c",
-            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-        ],
-        check=False,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 _MOTO = """

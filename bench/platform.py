@@ -21,10 +21,18 @@ from typing import Any, Self
 
 import httpx
 
-from bench.common import S3Server, drop_database, log
+from bench.common import S3Server, log
 from shared.settings import ServiceName
 from tests.builders import application_form
-from tests.support.infra import ROOT, Infra, create_vhost, delete_vhost, migrate, psql
+from tests.support.infra import (
+    ROOT,
+    Infra,
+    create_vhost,
+    delete_vhost,
+    drop_database,
+    migrate,
+    psql,
+)
 from tests.support.platform import Platform
 from tests.support.proxy import free_port
 
@@ -52,7 +60,7 @@ class BenchInfra(Infra):
         create_vhost(self.vhost)
         for service in self.services:
             psql(f"CREATE DATABASE {self.database(service)}")
-            migrate(service, self.database_url(service))
+        migrate({service: self.database_url(service) for service in self.services})
         self.s3_server = S3Server().start()
         self.s3_port = self.s3_server.port
         return self

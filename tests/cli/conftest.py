@@ -1,4 +1,4 @@
-"""The four services as real processes (own vhost, demo accounts) for the CLI and the examples."""
+"""The four services as real processes (own vhost and databases, demo accounts) for the CLI."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ import httpx
 import pytest
 
 from services.intake.domain.credit_code import CHARSET, check_character
-from tests.builders import unique
-from tests.support.infra import ROOT, Infra, create_vhost, delete_vhost
-from tests.support.platform import Platform
+from tests.support.infra import ROOT, Infra
+from tests.support.platform import Platform, demo_platform
 from tests.support.smtp import SmtpServer
 
 DEMO_PASSWORD = "cli-demo-password"
@@ -36,22 +35,14 @@ UNIT_ID = "sichuan"
 def platform(
     infra: Infra, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
-    vhost = f"qcflow-cli-{uuid.uuid4().hex[:8]}"
-    create_vhost(vhost)
-    running = Platform(
-        infra, smtp.port, bucket=unique("cli"), data_dir=tmp_path_factory.mktemp("cli")
-    )
-    running.overrides["QCFLOW_AMQP_URL"] = infra.amqp_url(vhost=vhost)
-    subprocess.run(
-        [sys.executable, "-m", "services.cli", "seed-demo"],
-        check=True,
-        cwd=ROOT,
-        env={**running.env("intake"), "QCFLOW_DEMO_PASSWORD": DEMO_PASSWORD},
-        capture_output=True,
-    )
-    yield running.start()
-    running.stop()
-    delete_vhost(vhost)
+    with demo_platform(
+        infra,
+        name="cli",
+        smtp_port=smtp.port,
+        data_dir=tmp_path_factory.mktemp("cli"),
+        demo_password=DEMO_PASSWORD,
+    ) as running:
+        yield running
 
 
 def credit_code() -> str:

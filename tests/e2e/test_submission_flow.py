@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,8 +17,8 @@ from docx import Document
 from pypdf import PdfReader
 
 from tests.builders import application_form, pdf_bytes, unique
-from tests.support.infra import ROOT, Infra
-from tests.support.platform import Platform, wait_for
+from tests.support.infra import Infra
+from tests.support.platform import Platform, demo_platform, wait_for
 from tests.support.smtp import SmtpServer
 
 DEMO_PASSWORD = "e2e-demo-password"
@@ -30,18 +28,14 @@ DEMO_PASSWORD = "e2e-demo-password"
 def platform(
     infra: Infra, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
-    running = Platform(
-        infra, smtp.port, bucket=unique("e2e"), data_dir=tmp_path_factory.mktemp("e2e")
-    )
-    subprocess.run(
-        [sys.executable, "-m", "services.cli", "seed-demo"],
-        check=True,
-        cwd=ROOT,
-        env={**running.env("intake"), "QCFLOW_DEMO_PASSWORD": DEMO_PASSWORD},
-        capture_output=True,
-    )
-    yield running.start()
-    running.stop()
+    with demo_platform(
+        infra,
+        name="e2e",
+        smtp_port=smtp.port,
+        data_dir=tmp_path_factory.mktemp("e2e"),
+        demo_password=DEMO_PASSWORD,
+    ) as running:
+        yield running
 
 
 def login(platform: Platform, username: str) -> dict[str, str]:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from shared.auth import Principal, Role, issue_token
-from tests.builders import unique
-from tests.support.infra import ROOT, Infra
-from tests.support.platform import Platform
+from tests.support.infra import Infra
+from tests.support.platform import Platform, demo_platform
 from tests.support.smtp import SmtpServer
 
 DEMO_PASSWORD = "security-demo-password"
@@ -41,20 +38,18 @@ def security_platform(
     infra: Infra, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SecurityPlatform]:
     data_dir = tmp_path_factory.mktemp("security")
-    (data_dir / "tmp").mkdir()
-    running = Platform(infra, smtp.port, bucket=unique("sec"), data_dir=data_dir)
-    # the services' own temp dir (tempfile.gettempdir() in them), so its growth can be measured
-    running.overrides |= {"TMPDIR": str(data_dir / "tmp"), "QCFLOW_MAX_FILE_BYTES": str(MAX_FILE)}
-    subprocess.run(
-        [sys.executable, "-m", "services.cli", "seed-demo"],
-        check=True,
-        cwd=ROOT,
-        env={**running.env("intake"), "QCFLOW_DEMO_PASSWORD": DEMO_PASSWORD},
-        capture_output=True,
-    )
-    running.start("intake", "review")
-    settings = infra.settings(
-        "intake", smtp_port=smtp.port, bucket=running.bucket, data_dir=running.data_dir
-    )
-    yield SecurityPlatform(running, settings.auth_secret.get_secret_value())
-    running.stop()
+    temp_dir = data_dir / "tmp"  # the services' tempfile.gettempdir(), to measure its growth
+    temp_dir.mkdir()
+    with demo_platform(
+        infra,
+        name="sec",
+        smtp_port=smtp.port,
+        data_dir=data_dir,
+        demo_password=DEMO_PASSWORD,
+        services=("intake", "review"),
+        overrides={"TMPDIR": str(temp_dir), "QCFLOW_MAX_FILE_BYTES": str(MAX_FILE)},
+    ) as running:
+        settings = running.infra.settings(
+            "intake", smtp_port=smtp.port, bucket=running.bucket, data_dir=data_dir
+        )
+        yield SecurityPlatform(running, settings.auth_secret.get_secret_value())

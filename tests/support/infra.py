@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
@@ -17,6 +19,7 @@ from tests.support.proxy import free_port
 AMQP_HOST = "127.0.0.1:5672"
 PG_HOST = "127.0.0.1:5432"
 ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "review", "render", "notify")
 
 
 def run(*command: str) -> str:
@@ -41,6 +44,7 @@ class Infra:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     s3: ThreadedMotoServer | None = None
     s3_port: int = 0
+    template_run_id: str | None = None
 
     @property
     def vhost(self) -> str:
@@ -57,11 +61,15 @@ class Infra:
         host = f"127.0.0.1:{port}" if port else PG_HOST
         return f"postgresql+asyncpg://root@{host}/{self.database(service)}"
 
+    def template(self, service: str) -> str:
+        return f"qcflow_{self.template_run_id or self.run_id}_template_{service}"
+
     def start(self) -> Infra:
-        create_vhost(self.vhost)
-        for service in ("intake", "review", "render", "notify"):
-            psql(f"CREATE DATABASE {self.database(service)}")
-            migrate(service, self.database_url(service))
+        """Migrate one template database per service, then take this session's copies of them."""
+        for service in SERVICES:
+            psql(f"CREATE DATABASE {self.template(service)}")
+        migrate({service: self._url_of(self.template(service)) for service in SERVICES})
+        self._create_own_resources()
         self.s3_port = free_port()
         self.s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=self.s3_port, verbose=False)
         self.s3.start()
@@ -70,22 +78,38 @@ class Infra:
     def stop(self) -> None:
         if self.s3 is not None:
             self.s3.stop()
+        self._drop_own_resources()
+        for service in SERVICES:
+            drop_database(self.template(service))
+
+    @contextmanager
+    def isolated(self) -> Iterator[Infra]:
+        """Databases and a vhost of its own (same S3 server), for long-lived service processes.
+
+        Their background workers (outbox relays, delivery dispatchers, reminder scans) act on
+        every row of their database: sharing the session's databases, they would publish and send
+        the rows other tests are looking at.
+        """
+        own = replace(self, run_id=uuid.uuid4().hex[:8], template_run_id=self.run_id, s3=None)
+        own._create_own_resources()
+        try:
+            yield own
+        finally:
+            own._drop_own_resources()
+
+    def _create_own_resources(self) -> None:
+        create_vhost(self.vhost)
+        for service in SERVICES:
+            # a copy of the migrated template: milliseconds instead of a migration run
+            psql(f"CREATE DATABASE {self.database(service)} TEMPLATE {self.template(service)}")
+
+    def _drop_own_resources(self) -> None:
         delete_vhost(self.vhost)
-        for service in ("intake", "review", "render", "notify"):
-            subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-d",
-                    "test",
-                    "-q",
-                    "-c",
-                    f"DROP DATABASE IF EXISTS {self.database(service)} WITH (FORCE)",
-                ],
-                check=False,
-                capture_output=True,
-            )
+        for service in SERVICES:
+            drop_database(self.database(service))
+
+    def _url_of(self, database: str) -> str:
+        return f"postgresql+asyncpg://root@{PG_HOST}/{database}"
 
     def env(
         self, service: ServiceName, *, smtp_port: int, bucket: str, data_dir: Path
@@ -114,14 +138,39 @@ class Infra:
         )
 
 
-def migrate(service: str, database_url: str) -> None:
-    env = {**os.environ, "QCFLOW_DATABASE_URL": database_url}
+def migrate(database_urls: dict[str, str]) -> None:
+    """`services.cli migrate` for each service's database, all at once."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "migrate", service],
+            env={**os.environ, "QCFLOW_DATABASE_URL": url},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for service, url in database_urls.items()
+    ]
+    for process in processes:
+        output, _ = process.communicate(timeout=300)
+        if process.returncode != 0:
+            raise RuntimeError(f"migration failed: {output.decode(errors='replace')[-3000:]}")
+
+
+def drop_database(name: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "services.cli", "migrate", service],
-        check=True,
-        env=env,
-        cwd=ROOT,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-d",
+            "test",
+            "-q",
+            "-c",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        ],
+        check=False,
         capture_output=True,
+        timeout=60,
     )
 
 

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -103,6 +105,39 @@ class Platform:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+@contextmanager
+def demo_platform(
+    infra: Infra,
+    *,
+    name: str,
+    smtp_port: int,
+    data_dir: Path,
+    demo_password: str,
+    services: tuple[ServiceName, ...] = (),
+    overrides: dict[str, str] | None = None,
+) -> Iterator[Platform]:
+    """The services as real processes with demo accounts, on databases and a vhost of their own."""
+    with infra.isolated() as own:
+        running = Platform(
+            own,
+            smtp_port,
+            bucket=f"{name}-{uuid.uuid4().hex[:6]}",
+            data_dir=data_dir,
+            overrides=overrides or {},
+        )
+        subprocess.run(
+            [sys.executable, "-m", "services.cli", "seed-demo"],
+            check=True,
+            cwd=ROOT,
+            env={**running.env("intake"), "QCFLOW_DEMO_PASSWORD": demo_password},
+            capture_output=True,
+        )
+        try:
+            yield running.start(*services)
+        finally:
+            running.stop()
 
 
 def die_with_parent() -> None:

@@ -96,7 +96,7 @@ def test_amqp_example_consumes_from_its_own_queue(platform: Platform):
     consumer = start_example(
         "consume_notifications.py",
         "--url",
-        platform.overrides["QCFLOW_AMQP_URL"],
+        platform.infra.amqp_url(),
         "--queue",
         f"integrator-{uuid.uuid4().hex[:8]}",
         "--bind",

@@ -43,7 +43,7 @@ async def counted(infra: Infra) -> Counts:
         await engine.dispose()
 
 
-async def test_deliveries_by_status_follow_the_database(platform: Platform, infra: Infra):
+async def test_deliveries_by_status_follow_the_database(platform: Platform):
     before = Counter(await asyncio.to_thread(scraped, platform))
     member_enterprise(platform)
     member_enterprise(platform)
@@ -56,7 +56,7 @@ async def test_deliveries_by_status_follow_the_database(platform: Platform, infr
     await asyncio.to_thread(wait_for, two_more_mails_sent, 60)
     truth: Counts = {}
     for _ in range(40):  # deliveries may still move; the gauge follows within one refresh
-        truth = await counted(infra)
+        truth = await counted(platform.infra)
         if await asyncio.to_thread(scraped, platform) == truth:
             return
         await asyncio.sleep(0.5)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect, sync_playwright
 
 from tests.builders import pdf_bytes, unique
-from tests.support.infra import ROOT, Infra
-from tests.support.platform import Platform
+from tests.support.infra import Infra
+from tests.support.platform import Platform, demo_platform
 from tests.support.smtp import SmtpServer
 
 DEMO_PASSWORD = "browser-demo-password"
@@ -30,18 +28,15 @@ CHROMIUM_ARGS = [
 def intake_process(
     infra: Infra, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
-    running = Platform(
-        infra, smtp.port, bucket=unique("browser"), data_dir=tmp_path_factory.mktemp("browser")
-    )
-    subprocess.run(
-        [sys.executable, "-m", "services.cli", "seed-demo"],
-        check=True,
-        cwd=ROOT,
-        env={**running.env("intake"), "QCFLOW_DEMO_PASSWORD": DEMO_PASSWORD},
-        capture_output=True,
-    )
-    yield running.start("intake")
-    running.stop()
+    with demo_platform(
+        infra,
+        name="browser",
+        smtp_port=smtp.port,
+        data_dir=tmp_path_factory.mktemp("browser"),
+        demo_password=DEMO_PASSWORD,
+        services=("intake",),
+    ) as running:
+        yield running
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from shared.events import Event
 from shared.messaging.topology import EVENTS_EXCHANGE
 from tests.builders import unique
 from tests.review.support import campaign_forwarded, in_days, marks_for, submitted_event
-from tests.support.infra import Infra, create_vhost, delete_vhost
+from tests.support.infra import Infra
 from tests.support.platform import Platform, wait_for
 
 CHROMIUM_ARGS = [
@@ -33,15 +33,12 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def review_process(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    vhost = f"qcflow-console-{uuid.uuid4().hex[:8]}"
-    create_vhost(vhost)
-    running = Platform(
-        infra, 1, bucket=unique("console"), data_dir=tmp_path_factory.mktemp("console")
-    )
-    running.overrides["QCFLOW_AMQP_URL"] = infra.amqp_url(vhost=vhost)
-    yield running.start("review")
-    running.stop()
-    delete_vhost(vhost)
+    with infra.isolated() as own:
+        running = Platform(
+            own, 1, bucket=unique("console"), data_dir=tmp_path_factory.mktemp("console")
+        )
+        yield running.start("review")
+        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +73,7 @@ class Person:
 
 def publish(platform: Platform, *events: Event) -> None:
     async def send() -> None:
-        connection = await aio_pika.connect(platform.overrides["QCFLOW_AMQP_URL"])
+        connection = await aio_pika.connect(platform.infra.amqp_url())
         async with connection:
             channel = await connection.channel()
             exchange = await channel.get_exchange(EVENTS_EXCHANGE)

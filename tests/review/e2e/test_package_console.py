@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +16,7 @@ from shared.events import Contact, Event
 from shared.messaging.topology import EVENTS_EXCHANGE
 from tests.builders import unique
 from tests.review.support import campaign_forwarded, in_days
-from tests.support.infra import Infra, create_vhost, delete_vhost
+from tests.support.infra import Infra
 from tests.support.platform import Platform, wait_for
 
 CHROMIUM_ARGS = [
@@ -40,15 +39,12 @@ STATISTICS = {
 
 @pytest.fixture(scope="module")
 def review_process(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    vhost = f"qcflow-package-{uuid.uuid4().hex[:8]}"
-    create_vhost(vhost)
-    running = Platform(
-        infra, 1, bucket=unique("package"), data_dir=tmp_path_factory.mktemp("package")
-    )
-    running.overrides["QCFLOW_AMQP_URL"] = infra.amqp_url(vhost=vhost)
-    yield running.start("review")
-    running.stop()
-    delete_vhost(vhost)
+    with infra.isolated() as own:
+        running = Platform(
+            own, 1, bucket=unique("package"), data_dir=tmp_path_factory.mktemp("package")
+        )
+        yield running.start("review")
+        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +68,7 @@ def open_as(platform: Platform, browser: Browser, role: Role, org_id: str, path:
 
 def publish(platform: Platform, event: Event) -> None:
     async def send() -> None:
-        connection = await aio_pika.connect(platform.overrides["QCFLOW_AMQP_URL"])
+        connection = await aio_pika.connect(platform.infra.amqp_url())
         async with connection:
             channel = await connection.channel()
             exchange = await channel.get_exchange(EVENTS_EXCHANGE)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+import stamina
 
 from services.notify import reminders, sending
 from services.notify.channels import Channels
@@ -54,15 +57,33 @@ class DeliveryDispatcher:
         async with self._runtime.transaction() as session:
             due = await sending.due_delivery_ids(session, now=now, limit=self._batch_size)
         for delivery_id in due:
-            async with self._runtime.transaction() as session:
-                await sending.send_delivery(
-                    session,
-                    delivery_id=delivery_id,
-                    channels=self._channels,
-                    now=now,
-                    schedule=self._schedule,
-                )
+            await self._send(delivery_id, now)
         return len(due)
+
+    async def _send(self, delivery_id: uuid.UUID, now: datetime) -> None:
+        async with self._runtime.transaction() as session:
+            claimed = await sending.claim(session, delivery_id, now=now)
+        if claimed is None:
+            return
+        outcome = await sending.send(claimed, self._channels, now=now)
+        await self._record(claimed, outcome, now)
+
+    async def _record(
+        self, claimed: sending.Claim, outcome: sending.Outcome, now: datetime
+    ) -> None:
+        """Sent is sent: keep trying to write that down through a database outage."""
+        retries = stamina.retry_context(
+            on=sending.is_connection_problem,
+            attempts=None,
+            timeout=sending.RECORD_RETRY_TIMEOUT_S,
+            wait_max=5.0,
+        )
+        async for attempt in retries:
+            with attempt:
+                async with self._runtime.transaction() as session:
+                    await sending.record(
+                        session, claimed, outcome, now=now, schedule=self._schedule
+                    )
 
 
 class ReminderScheduler:

@@ -1,18 +1,29 @@
-"""Sending one due delivery over its channel, once, with retries on the schedule."""
+"""Sending one due delivery over its channel, in three steps so a lost commit never resends.
+
+1. claim, in its own transaction: status ``sending``, one more attempt, a lease;
+2. send over the channel, outside any transaction;
+3. record the outcome (sent, retrying or failed) in its own transaction, retried through a
+   database outage: the mail is already out, so only the bookkeeping may be repeated.
+
+A claim whose lease ran out (the process died between 1 and 3) is due again. That resend carries
+the same Message-ID / Idempotency-Key, so the receiving side can drop it.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import cast
 
+from sqlalchemy import exc as db_errors
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.channels import Channels
 from services.notify.channels.email import PermanentDeliveryError
+from services.notify.channels.webhook import WebhookResponse
 from services.notify.domain import webhooks as signing
 from services.notify.models import Delivery, Webhook, WebhookAttempt, messaging_tables
 from services.notify.notifications import as_utc
@@ -22,7 +33,35 @@ from shared.events.notify import Channel
 from shared.messaging.outbox import add_to_outbox
 
 DUE_STATUSES = ("queued", "retrying")
+CLAIMED = "sending"
 WEBHOOK_DISABLE_AFTER = 5
+# Longer than the slowest send (SMTP timeout 30 s, webhook 10 s) plus the recording retries.
+CLAIM_LEASE = timedelta(minutes=5)
+RECORD_RETRY_TIMEOUT_S = 240.0
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    webhook_id: uuid.UUID
+    url: str
+    secrets: list[str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What sending needs, read in the claim transaction (no database access while sending)."""
+
+    delivery_id: uuid.UUID
+    channel: str
+    recipient: str
+    recipient_kind: str | None
+    template: str
+    subject: str
+    body_text: str
+    body_html: str
+    payload: dict[str, object]
+    attempt: int
+    webhook: WebhookTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -31,40 +70,86 @@ class Outcome:
 
     error: str | None = None
     permanent: bool = False
+    webhook_response: WebhookResponse | None = field(default=None, compare=False)
 
 
 SENT = Outcome()
 
 
 async def due_delivery_ids(session: AsyncSession, *, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Due deliveries, and claims whose lease ran out (their sender died)."""
     query = (
         select(Delivery.delivery_id)
-        .where(Delivery.status.in_(DUE_STATUSES), Delivery.next_attempt_at <= now)
+        .where(Delivery.status.in_((*DUE_STATUSES, CLAIMED)), Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())
 
 
-async def send_delivery(
-    session: AsyncSession,
-    *,
-    delivery_id: uuid.UUID,
-    channels: Channels,
-    now: datetime,
-    schedule: tuple[float, ...] = RETRY_SCHEDULE_S,
-) -> None:
-    """Send one due delivery; the row lock keeps replicas from sending it twice."""
+async def claim(session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime) -> Claim | None:
+    """Step 1; the row lock keeps replicas from claiming the same delivery."""
     query = (
         select(Delivery)
-        .where(Delivery.delivery_id == delivery_id, Delivery.status.in_(DUE_STATUSES))
+        .where(Delivery.delivery_id == delivery_id, Delivery.status.in_((*DUE_STATUSES, CLAIMED)))
         .with_for_update(skip_locked=True)
     )
     delivery = (await session.execute(query)).scalar_one_or_none()
     if delivery is None or as_utc(delivery.next_attempt_at) > now:
-        return
+        return None
     delivery.attempts += 1
-    outcome = await _attempt(session, delivery, channels, now=now)
+    delivery.status, delivery.next_attempt_at = CLAIMED, now + CLAIM_LEASE
+    return Claim(
+        delivery_id=delivery.delivery_id,
+        channel=delivery.channel,
+        recipient=delivery.recipient,
+        recipient_kind=delivery.recipient_kind,
+        template=delivery.template,
+        subject=delivery.subject,
+        body_text=delivery.body_text,
+        body_html=delivery.body_html,
+        payload=dict(delivery.payload or {}),
+        attempt=delivery.attempts,
+        webhook=await _webhook_target(session, delivery, now)
+        if delivery.channel == "webhook"
+        else None,
+    )
+
+
+async def send(claimed: Claim, channels: Channels, *, now: datetime) -> Outcome:
+    """Step 2: one attempt over the channel; never raises."""
+    if claimed.channel == "email":
+        return await _send_email(claimed, channels)
+    if claimed.channel == "amqp":
+        return await _publish_amqp(claimed, channels)
+    if claimed.channel == "webhook":
+        return await _post_webhook(claimed, channels, now=now)
+    return Outcome(f"未知渠道 {claimed.channel}", permanent=True)
+
+
+async def record(
+    session: AsyncSession,
+    claimed: Claim,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    schedule: tuple[float, ...] = RETRY_SCHEDULE_S,
+) -> None:
+    """Step 3; a claim taken over meanwhile (lease expired) is left to its new owner."""
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.delivery_id == claimed.delivery_id,
+            Delivery.status == CLAIMED,
+            Delivery.attempts == claimed.attempt,
+        )
+        .with_for_update()
+    )
+    delivery = (await session.execute(query)).scalar_one_or_none()
+    if delivery is None:
+        return
+    if claimed.webhook is not None:
+        outcome = await _record_webhook_attempt(session, claimed, claimed.webhook, outcome, now)
     if outcome.error is None:
         delivery.status, delivery.sent_at, delivery.last_error = "sent", now, None
         await add_to_outbox(session, messaging_tables, _sent_event(delivery))
@@ -78,26 +163,36 @@ async def send_delivery(
     delivery.status, delivery.next_attempt_at = "retrying", now + delay
 
 
-async def _attempt(
-    session: AsyncSession, delivery: Delivery, channels: Channels, *, now: datetime
-) -> Outcome:
-    if delivery.channel == "email":
-        return await _send_email(delivery, channels)
-    if delivery.channel == "amqp":
-        return await _publish_amqp(delivery, channels)
-    if delivery.channel == "webhook":
-        return await _post_webhook(session, delivery, channels, now=now)
-    return Outcome(f"未知渠道 {delivery.channel}", permanent=True)
+def is_connection_problem(error: Exception) -> bool:
+    """Worth recording again: the database (or the way to it) failed, not the statement."""
+    if isinstance(error, db_errors.DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, db_errors.OperationalError | db_errors.InterfaceError
+        )
+    return isinstance(error, OSError | TimeoutError)
 
 
-async def _send_email(delivery: Delivery, channels: Channels) -> Outcome:
+async def _webhook_target(
+    session: AsyncSession, delivery: Delivery, now: datetime
+) -> WebhookTarget | None:
+    hook = await session.get(Webhook, _webhook_id(delivery.recipient))
+    if hook is None or not hook.enabled:
+        return None
+    return WebhookTarget(hook.webhook_id, hook.url, valid_secrets(hook, now))
+
+
+def _webhook_id(recipient: str) -> uuid.UUID:
+    return uuid.UUID(recipient.removeprefix("webhook:"))
+
+
+async def _send_email(claimed: Claim, channels: Channels) -> Outcome:
     try:
         await channels.mailer.send(
-            delivery_id=str(delivery.delivery_id),
-            recipient=delivery.recipient,
-            subject=delivery.subject,
-            text=delivery.body_text,
-            html=delivery.body_html,
+            delivery_id=str(claimed.delivery_id),
+            recipient=claimed.recipient,
+            subject=claimed.subject,
+            text=claimed.body_text,
+            html=claimed.body_html,
         )
     except PermanentDeliveryError as exc:
         return Outcome(str(exc), permanent=True)
@@ -106,20 +201,20 @@ async def _send_email(delivery: Delivery, channels: Channels) -> Outcome:
     return SENT
 
 
-def _body(delivery: Delivery) -> bytes:
+def _body(claimed: Claim) -> bytes:
     payload = {
-        **(delivery.payload or {}),
-        "delivery_id": str(delivery.delivery_id),
-        "idempotency_key": str(delivery.delivery_id),
+        **claimed.payload,
+        "delivery_id": str(claimed.delivery_id),
+        "idempotency_key": str(claimed.delivery_id),
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
 
 
-async def _publish_amqp(delivery: Delivery, channels: Channels) -> Outcome:
-    routing_key = f"{delivery.template}.{delivery.recipient_kind or 'unknown'}"
+async def _publish_amqp(claimed: Claim, channels: Channels) -> Outcome:
+    routing_key = f"{claimed.template}.{claimed.recipient_kind or 'unknown'}"
     try:
         await channels.amqp.publish(
-            routing_key=routing_key, body=_body(delivery), message_id=str(delivery.delivery_id)
+            routing_key=routing_key, body=_body(claimed), message_id=str(claimed.delivery_id)
         )
     except Exception as exc:  # noqa: BLE001 - a broker outage is transient; retried on the schedule
         return Outcome(repr(exc))
@@ -135,54 +230,62 @@ def valid_secrets(hook: Webhook, now: datetime) -> list[str]:
     return secrets
 
 
-async def _post_webhook(
-    session: AsyncSession, delivery: Delivery, channels: Channels, *, now: datetime
-) -> Outcome:
-    webhook_id = uuid.UUID(delivery.recipient.removeprefix("webhook:"))
-    hook = await session.get(Webhook, webhook_id, with_for_update=True)
-    if hook is None or not hook.enabled:
+async def _post_webhook(claimed: Claim, channels: Channels, *, now: datetime) -> Outcome:
+    target = claimed.webhook
+    if target is None:
         return Outcome("回调地址已停用或已删除", permanent=True)
-    body = _body(delivery)
-    timestamp = int(now.timestamp())
+    body = _body(claimed)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         signing.SIGNATURE_HEADER: signing.signature_header(
-            valid_secrets(hook, now), timestamp, body
+            target.secrets, int(now.timestamp()), body
         ),
-        "X-Qcflow-Delivery-Id": str(delivery.delivery_id),
-        "Idempotency-Key": str(delivery.delivery_id),
-        "X-Qcflow-Event": delivery.template,
+        "X-Qcflow-Delivery-Id": str(claimed.delivery_id),
+        "Idempotency-Key": str(claimed.delivery_id),
+        "X-Qcflow-Event": claimed.template,
     }
-    response = await channels.webhooks.post(hook.url, body, headers)
+    response = await channels.webhooks.post(target.url, body, headers)
+    status = response.status_code
+    if status is not None and signing.is_success(status):
+        return Outcome(webhook_response=response)
+    reason = f"HTTP {status}: {response.error or ''}" if status is not None else response.error
+    permanent = status is not None and signing.is_permanent_failure(status)
+    return Outcome(reason or "", permanent=permanent, webhook_response=response)
+
+
+async def _record_webhook_attempt(
+    session: AsyncSession, claimed: Claim, target: WebhookTarget, outcome: Outcome, now: datetime
+) -> Outcome:
+    """Log the attempt and count consecutive failures; enough of them disable the webhook."""
+    response = outcome.webhook_response
+    if response is None:
+        return outcome
     session.add(
         WebhookAttempt(
             attempt_id=uuid.uuid4(),
-            delivery_id=delivery.delivery_id,
-            webhook_id=hook.webhook_id,
-            attempt=delivery.attempts,
+            delivery_id=claimed.delivery_id,
+            webhook_id=target.webhook_id,
+            attempt=claimed.attempt,
             attempted_at=now,
             status_code=response.status_code,
             error=response.error,
             duration_ms=response.duration_ms,
         )
     )
-    status = response.status_code
-    if status is not None and signing.is_success(status):
+    hook = await session.get(Webhook, target.webhook_id, with_for_update=True)
+    if hook is None:
+        return outcome
+    if outcome.error is None:
         hook.consecutive_failures = 0
-        return SENT
-    return _webhook_failure(hook, status, response.error or "")
-
-
-def _webhook_failure(hook: Webhook, status: int | None, error: str) -> Outcome:
+        return outcome
     hook.consecutive_failures += 1
-    reason = f"HTTP {status}: {error}" if status is not None else error
-    if hook.consecutive_failures >= WEBHOOK_DISABLE_AFTER:
-        hook.enabled = False
-        hook.disabled_reason = f"连续失败 {hook.consecutive_failures} 次，已自动停用：{reason}"[
-            :2000
-        ]
-        return Outcome(hook.disabled_reason, permanent=True)
-    return Outcome(reason, permanent=status is not None and signing.is_permanent_failure(status))
+    if hook.consecutive_failures < WEBHOOK_DISABLE_AFTER:
+        return outcome
+    hook.enabled = False
+    hook.disabled_reason = f"连续失败 {hook.consecutive_failures} 次，已自动停用：{outcome.error}"[
+        :2000
+    ]
+    return Outcome(hook.disabled_reason, permanent=True, webhook_response=response)
 
 
 def _sent_event(delivery: Delivery) -> NotificationSent:

@@ -107,16 +107,13 @@ class Drill:
         submitted: list[Submitted],
         *,
         timeout_s: float = 240,
-        max_mails_per_receipt: int = 1,
     ) -> None:
         await self._wait_for_documents(submitted, timeout_s)
         self._assert_each_document_stored_once(submitted)
         await self._wait_for_mails(submitted, timeout_s)
         await asyncio.sleep(2.0)  # time for a duplicate to show up, if there were one
         counts = Counter(_group_of(str(m["Subject"]), submitted) for m in self.smtp.inbox.messages)
-        duplicates = {
-            group: n for group, n in counts.items() if group and n > max_mails_per_receipt
-        }
+        duplicates = {group: n for group, n in counts.items() if group and n > 1}
         assert not duplicates, f"mails sent more than once: {duplicates}"
         await self._assert_broker_drained()
         for service in SERVICES:

@@ -108,12 +108,7 @@ async def test_database_connections_dropped_mid_transaction(drill: Drill):
             drill.db_proxy.restore()
 
     submitted = await _submit_while(drill, drop_connections())
-    # Known gap: notify sends a mail, then commits "sent". A connection dropped in between
-    # loses the commit and the mail goes out again (seen once in this drill). Exactly-once needs
-    # two-phase sending (claim, send, record with retries); until then this drill allows one
-    # repeat per receipt. Every other check stays strict, and receivers can drop the repeat by
-    # its stable Message-ID / X-Qcflow-Delivery-Id.
-    await drill.assert_nothing_lost(submitted, max_mails_per_receipt=2)
+    await drill.assert_nothing_lost(submitted)
 
 
 async def test_mail_server_down_then_up(drill: Drill):

@@ -14,6 +14,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+from sqlalchemy import delete
 
 from services.notify.channels import Channels
 from services.notify.channels.amqp import NotificationPublisher
@@ -21,8 +22,9 @@ from services.notify.channels.email import SmtpMailer
 from services.notify.channels.webhook import WebhookSender
 from services.notify.dispatcher import Clock, DeliveryDispatcher, ReminderScheduler, utc_now
 from services.notify.domain.webhooks import SIGNATURE_HEADER, verify
-from services.notify.models import messaging_tables
+from services.notify.models import Delivery, messaging_tables
 from services.notify.subscribers import handlers
+from shared.db import create_engine
 from shared.events import Event
 from shared.messaging.topology import EVENTS_EXCHANGE
 from shared.runtime import Runtime
@@ -93,11 +95,21 @@ async def notify_node(
     nodes: list[NotifyNode] = []
 
     async def start(
-        *, smtp_port: int | None = None, clock: Clock = utc_now, background: bool = True
+        *,
+        smtp_port: int | None = None,
+        database_port: int | None = None,
+        clock: Clock = utc_now,
+        background: bool = True,
     ) -> NotifyNode:
         settings = infra.settings(
             "notify", smtp_port=smtp_port or smtp.port, bucket=bucket, data_dir=tmp_path
-        ).model_copy(update={"amqp_url": infra.amqp_url(vhost=vhost), "publish_timeout_s": 5.0})
+        ).model_copy(
+            update={
+                "amqp_url": infra.amqp_url(vhost=vhost),
+                "database_url": infra.database_url("notify", port=database_port),
+                "publish_timeout_s": 5.0,
+            }
+        )
         runtime = Runtime.build(settings, messaging_tables)
         channels = Channels(
             mailer=SmtpMailer(settings),
@@ -120,6 +132,23 @@ async def notify_node(
     yield start
     for node in nodes:
         await node.runtime.stop()
+    await _forget_pending_deliveries(infra.database_url("notify"))
+
+
+async def _forget_pending_deliveries(database_url: str) -> None:
+    """Drop this test's unfinished deliveries.
+
+    The next test's dispatcher would otherwise go on retrying them (to SMTP servers and
+    receivers long gone), which slows its own deliveries under load.
+    """
+    engine = create_engine(database_url)  # directly: a test may have cut its nodes' way there
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(Delivery).where(Delivery.status.in_(("queued", "retrying", "sending")))
+            )
+    finally:
+        await engine.dispose()
 
 
 async def eventually(check: Callable[[], Any], timeout_s: float = 20) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,9 +16,11 @@ from sqlalchemy import select
 
 from services.notify import admin
 from services.notify.models import Delivery
+from shared.db import create_engine, create_sessionmaker
 from shared.messaging.topology import NOTIFICATIONS_EXCHANGE
 from tests.notify.events import forwarded, rendered, submitted, tag
 from tests.notify.integration.conftest import NodeFactory, eventually, integrator_events
+from tests.support.infra import Infra
 from tests.support.proxy import TcpProxy, free_port
 from tests.support.smtp import SmtpServer
 
@@ -61,6 +64,63 @@ async def test_smtp_down_then_up_delivers_each_mail_once(
     assert len(smtp.inbox.to(f"enterprise-{run}@example.com")) == 1
     rows = await deliveries(node, str(event.application_id), "email")
     assert {r.status for r in rows} == {"sent"}
+
+
+class DatabaseCuttingInbox:
+    """Accepts each mail, but first cuts the sender's database for a while.
+
+    The commit that would record the mail as sent is lost, as when a database connection drops
+    mid-transaction.
+    """
+
+    def __init__(self, database: TcpProxy, outage_s: float) -> None:
+        self.database = database
+        self.outage_s = outage_s
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
+        self.database.cut()
+        threading.Timer(self.outage_s, self.database.restore).start()
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 Message accepted"
+
+
+async def test_a_mail_whose_sent_record_is_lost_is_not_sent_again(
+    notify_node: NodeFactory, infra: Infra
+):
+    database = TcpProxy("127.0.0.1", 5432).start()
+    inbox = DatabaseCuttingInbox(database, outage_s=2.0)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    observer = create_engine(infra.database_url("notify"))  # not through the cut proxy
+    try:
+        node = await notify_node(smtp_port=controller.port, database_port=database.port)
+        run = tag()
+        event = submitted(run)
+        await node.publish(event)
+        await node.publish(rendered(str(event.application_id)))
+
+        async def emails() -> list[Delivery]:
+            async with create_sessionmaker(observer)() as session:
+                query = select(Delivery).where(
+                    Delivery.notification_key.contains(str(event.application_id)),
+                    Delivery.channel == "email",
+                )
+                return list((await session.execute(query)).scalars())
+
+        async def all_sent() -> bool:
+            rows = await emails()
+            return len(rows) == 2 and {r.status for r in rows} == {"sent"}
+
+        assert await eventually(all_sent, timeout_s=60)
+        await asyncio.sleep(3.0)  # a second outage's worth: time for a repeated send to show
+        expected = sorted(f"{who}-{run}@example.com" for who in ("applicant", "enterprise"))
+        assert sorted(inbox.recipients) == expected
+        assert [r.attempts for r in await emails()] == [1, 1]
+    finally:
+        controller.stop()
+        database.close()
+        await observer.dispose()
 
 
 class RefusingInbox:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -10,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 from moto.server import ThreadedMotoServer
 
 from shared.settings import ServiceName, Settings
@@ -18,6 +21,8 @@ from tests.support.proxy import free_port
 
 AMQP_HOST = "127.0.0.1:5672"
 PG_HOST = "127.0.0.1:5432"
+MANAGEMENT_API = "http://127.0.0.1:15672/api"
+GUEST = ("guest", "guest")
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "review", "render", "notify")
 
@@ -27,12 +32,40 @@ def run(*command: str) -> str:
 
 
 def create_vhost(name: str) -> None:
+    if management_api_available():
+        _management("PUT", f"vhosts/{quote(name, safe='')}")
+        permissions = {"configure": ".*", "write": ".*", "read": ".*"}
+        _management("PUT", f"permissions/{quote(name, safe='')}/guest", permissions)
+        return
     run("rabbitmqctl", "add_vhost", name)
     run("rabbitmqctl", "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
 
 
 def delete_vhost(name: str) -> None:
+    if management_api_available():
+        _management("DELETE", f"vhosts/{quote(name, safe='')}", expected=(204, 404))
+        return
     subprocess.run(["rabbitmqctl", "delete_vhost", name], check=False, capture_output=True)
+
+
+@functools.cache
+def management_api_available() -> bool:
+    """The HTTP API answers in milliseconds; each `rabbitmqctl` call boots an Erlang VM (~1 s).
+
+    scripts/ensure-services.sh enables the management plugin; without it, rabbitmqctl it is.
+    """
+    try:
+        return httpx.get(f"{MANAGEMENT_API}/overview", auth=GUEST, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _management(
+    method: str, path: str, body: object = None, *, expected: tuple[int, ...] = (201, 204)
+) -> None:
+    response = httpx.request(method, f"{MANAGEMENT_API}/{path}", json=body, auth=GUEST, timeout=30)
+    if response.status_code not in expected:
+        raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
 
 
 def psql(sql: str) -> None:

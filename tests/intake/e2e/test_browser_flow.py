@@ -6,22 +6,15 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.builders import pdf_bytes, unique
+from tests.support.browser import chromium
 from tests.support.infra import Infra
 from tests.support.platform import Platform, demo_platform
 from tests.support.smtp import SmtpServer
 
 DEMO_PASSWORD = "browser-demo-password"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +34,8 @@ def intake_process(
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser.new_page()
-        browser.close()
 
 
 def fill_application(page: Page, *, enterprise_name: str, group_name: str) -> None:

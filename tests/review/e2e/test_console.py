@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import aio_pika
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from shared.auth import Principal, Role, issue_token
 from shared.events import Event
-from shared.messaging.topology import EVENTS_EXCHANGE
 from tests.builders import unique
 from tests.review.support import campaign_forwarded, in_days, marks_for, submitted_event
+from tests.support.browser import chromium, publish_events
 from tests.support.infra import Infra
 from tests.support.platform import Platform, wait_for
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +31,8 @@ def review_process(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 class Person:
@@ -72,18 +56,7 @@ class Person:
 
 
 def publish(platform: Platform, *events: Event) -> None:
-    async def send() -> None:
-        connection = await aio_pika.connect(platform.infra.amqp_url())
-        async with connection:
-            channel = await connection.channel()
-            exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-            for event in events:
-                message = aio_pika.Message(event.model_dump_json().encode())
-                await exchange.publish(message, routing_key=event.type)
-
-    # Playwright's sync API keeps an event loop running in this thread.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, send()).result()
+    publish_events(platform.infra.amqp_url(), *events)
 
 
 def test_console_takes_an_entry_from_screening_to_award(review_process: Platform, browser: Browser):

@@ -132,6 +132,26 @@ def intake_table(ids: dict[str, str]) -> dict[tuple[str, str], Cell]:
             SECRETARIES,
             json={"enterprise_id": unique("e"), "name": "矩阵测试有限公司", "credit_code": ""},
         ),
+        ("PUT", "/api/units/{unit_id}"): Cell(
+            f"/api/units/{unique('mx')}",
+            frozenset({"national_admin"}),
+            json={
+                "unit_name": unique("矩阵质量协会"),
+                "code": f"M{uuid.uuid4().hex[:6].upper()}",
+                "kind": "省区市",
+            },
+        ),
+        ("PUT", "/api/users/{username}"): Cell(
+            f"/api/users/{unique('mx-reviewer')}",
+            frozenset({"national_admin", "secretary_x"}),
+            json={
+                "name": "矩阵专家",
+                "role": "unit_reviewer",
+                "email": "matrix@example.com",
+                "unit_id": "xizang",
+                "initial_password": "matrix-password-1",
+            },
+        ),
         ("GET", "/api/groups"): Cell("/api/groups", SIGNED_IN),
         ("POST", "/api/groups"): Cell(
             "/api/groups",
@@ -338,16 +358,22 @@ def review_table(ids: dict[str, str]) -> dict[tuple[str, str], Cell]:
     }
 
 
-def _leaf_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+def _leaf_routes(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    """(full path, route), also inside included routers (whose routes keep relative paths)."""
     for route in routes:
         included = getattr(route, "original_router", None)
-        yield from _leaf_routes(included.routes) if included is not None else (route,)
+        if included is None:
+            yield prefix + getattr(route, "path", ""), route
+            continue
+        context = getattr(route, "include_context", None)
+        own_prefix = getattr(context, "prefix", "") or ""
+        nested = own_prefix if own_prefix.startswith(prefix) else prefix + own_prefix
+        yield from _leaf_routes(included.routes, nested)
 
 
 def enumerated_routes(app: FastAPI) -> set[tuple[str, str]]:
     found = set()
-    for route in _leaf_routes(app.routes):
-        path: str = getattr(route, "path", "")
+    for path, route in _leaf_routes(app.routes):
         if path in NOT_IN_MATRIX or path.startswith(NOT_IN_MATRIX_PREFIXES):
             continue
         for method in getattr(route, "methods", None) or {"*"}:

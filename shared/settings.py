@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ServiceName = Literal["intake", "review", "render", "notify"]
 SERVICE_PORTS: dict[ServiceName, int] = {
@@ -15,6 +16,12 @@ SERVICE_PORTS: dict[ServiceName, int] = {
     "render": 8003,
     "notify": 8004,
 }
+# The intake and review pages as `make run` serves them, under both local host names.
+LOCAL_PAGE_ORIGINS = [
+    f"http://{host}:{SERVICE_PORTS[service]}"
+    for service in ("intake", "review")
+    for host in ("127.0.0.1", "localhost")
+]
 
 
 class Settings(BaseSettings):
@@ -54,15 +61,39 @@ class Settings(BaseSettings):
     mail_from: str = "qcflow <noreply@qcflow.local>"
 
     public_url: str = "http://127.0.0.1:8001"
+    # Where browsers reach notify (the pages' notification bell calls its API from there), and
+    # the page origins notify answers cross-origin: comma-separated in QCFLOW_CORS_ORIGINS.
+    notify_public_url: str = f"http://127.0.0.1:{SERVICE_PORTS['notify']}"
+    cors_origins: Annotated[list[str], NoDecode] = LOCAL_PAGE_ORIGINS
     auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production-0000")
     token_ttl_s: int = 8 * 3600
 
     max_file_bytes: int = 50 * 1024 * 1024
     max_application_bytes: int = 200 * 1024 * 1024
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(origin).strip().rstrip("/") for origin in value if str(origin).strip()]
+        return value
+
+    @field_validator("notify_public_url")
+    @classmethod
+    def _without_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
     @property
     def port(self) -> int:
         return self.http_port or SERVICE_PORTS[self.service]
+
+    @property
+    def notify_origin(self) -> str:
+        """Scheme, host and port of notify_public_url: what a page's CSP connect-src allows."""
+        parts = urlsplit(self.notify_public_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def db_url(self) -> str:

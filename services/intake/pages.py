@@ -10,17 +10,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from shared import web
+from shared.settings import Settings
+
 HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=HERE / "templates")
+templates = Jinja2Templates(directory=[HERE / "templates", web.TEMPLATES])
 router = APIRouter(include_in_schema=False)
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+
+
+def page_headers(notify_origin: str) -> dict[str, str]:
+    """Scripts and styles only from intake; fetches to intake and to notify (the bell)."""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"connect-src 'self' {notify_origin}; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
 
 
 def static_files() -> StaticFiles:
@@ -28,7 +36,11 @@ def static_files() -> StaticFiles:
 
 
 def _page(request: Request, template: str, **context: object) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, context, headers=PAGE_HEADERS)
+    settings: Settings = request.app.state.runtime.settings
+    context = {**context, "notify_url": settings.notify_public_url}
+    return templates.TemplateResponse(
+        request, template, context, headers=page_headers(settings.notify_origin)
+    )
 
 
 @router.get("/")

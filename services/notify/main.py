@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from services.notify.channels import Channels
 from services.notify.channels.amqp import NotificationPublisher
@@ -37,4 +38,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health_router())
     app.include_router(router())
     install_error_handlers(app, NotifyError, FIELD_LABELS)
+    allow_pages_to_call(app, settings.cors_origins)
     return app
+
+
+def allow_pages_to_call(app: FastAPI, origins: list[str]) -> None:
+    """The intake and review pages read and mark the in-app list from their own origins.
+
+    Bearer tokens, no cookies: credentials stay off, and only the configured origins get an
+    Access-Control-Allow-Origin (a preflight from any other origin is answered 400).
+    """
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )

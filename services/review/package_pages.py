@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.review.pages import HERE, PAGE_HEADERS, render
@@ -13,13 +13,15 @@ SCRIPT = (HERE / "templates" / "package_script.html").read_text(encoding="utf-8"
 
 
 @router.get("/package")
-async def unit_package() -> HTMLResponse:
-    return render("package.html", "推荐材料包（附件2–5）", "package")
+async def unit_package(request: Request) -> HTMLResponse:
+    return render(request, "package.html", "推荐材料包（附件2–5）", "package")
 
 
 @router.get("/packages")
-async def national_dashboard() -> HTMLResponse:
-    return render("package_dashboard.html", "全国推荐材料包看板", "packages", campaign_id="")
+async def national_dashboard(request: Request) -> HTMLResponse:
+    return render(
+        request, "package_dashboard.html", "全国推荐材料包看板", "packages", campaign_id=""
+    )
 
 
 @router.get("/package/script.js")

@@ -6,16 +6,19 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.review.domain.screening import REASONS
 from services.review.domain.states import LABELS
+from shared import web
+from shared.settings import Settings
 
 HERE = Path(__file__).parent
 templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
+    loader=FileSystemLoader([HERE / "templates", web.TEMPLATES]),
+    autoescape=select_autoescape(default=True),
 )
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE_HEADERS = {
@@ -28,48 +31,69 @@ PAGE_HEADERS = {
 }
 
 
-def render(name: str, title: str, page: str, subject_id: str = "", **extra: Any) -> HTMLResponse:  # noqa: ANN401 - template variables
+def page_headers(notify_origin: str) -> dict[str, str]:
+    """The console's headers, plus fetches to notify for the notification bell."""
+    policy = f"{PAGE_HEADERS['Content-Security-Policy']}; connect-src 'self' {notify_origin}"
+    return {**PAGE_HEADERS, "Content-Security-Policy": policy}
+
+
+def render(
+    request: Request,
+    name: str,
+    title: str,
+    page: str,
+    subject_id: str = "",
+    **extra: Any,  # noqa: ANN401 - template variables
+) -> HTMLResponse:
+    settings: Settings = request.app.state.runtime.settings
     html = templates.get_template(name).render(
-        title=title, page=page, subject_id=subject_id, **extra
+        title=title,
+        page=page,
+        subject_id=subject_id,
+        notify_url=settings.notify_public_url,
+        **extra,
     )
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    return HTMLResponse(html, headers=page_headers(settings.notify_origin))
 
 
 @router.get("")
-async def queue() -> HTMLResponse:
-    return render("queue.html", "申报队列", "queue", status_labels=LABELS)
+async def queue(request: Request) -> HTMLResponse:
+    return render(request, "queue.html", "申报队列", "queue", status_labels=LABELS)
 
 
 @router.get("/entries/{application_id}")
-async def entry(application_id: uuid.UUID) -> HTMLResponse:
-    return render("entry.html", "申报详情", "entry", str(application_id), reasons=REASONS)
+async def entry(request: Request, application_id: uuid.UUID) -> HTMLResponse:
+    return render(request, "entry.html", "申报详情", "entry", str(application_id), reasons=REASONS)
 
 
 @router.get("/assignments/{assignment_id}")
-async def assignment(assignment_id: uuid.UUID) -> HTMLResponse:
-    return render("assignment.html", "评分表", "assignment", str(assignment_id))
+async def assignment(request: Request, assignment_id: uuid.UUID) -> HTMLResponse:
+    return render(request, "assignment.html", "评分表", "assignment", str(assignment_id))
 
 
 @router.get("/reviewers")
-async def reviewers() -> HTMLResponse:
-    return render("reviewers.html", "评审专家库", "reviewers")
+async def reviewers(request: Request) -> HTMLResponse:
+    return render(request, "reviewers.html", "评审专家库", "reviewers")
 
 
 @router.get("/quotas")
-async def quotas() -> HTMLResponse:
-    return render("quotas.html", "推荐名额", "quotas")
+async def quotas(request: Request) -> HTMLResponse:
+    return render(request, "quotas.html", "推荐名额", "quotas")
 
 
 @router.get("/recommendations")
-async def recommendations() -> HTMLResponse:
-    return render("recommendations.html", "向全国推荐", "recommendations")
+async def recommendations(request: Request) -> HTMLResponse:
+    return render(request, "recommendations.html", "向全国推荐", "recommendations")
 
 
 @router.get("/awards")
-async def awards() -> HTMLResponse:
-    return render("awards.html", "全国评审决定", "awards")
+async def awards(request: Request) -> HTMLResponse:
+    return render(request, "awards.html", "全国评审决定", "awards")
 
 
 @router.get("/static/console.js")
 async def script() -> FileResponse:
     return FileResponse(HERE / "static" / "console.js", media_type="text/javascript")
+
+
+router.include_router(web.bell_assets(), prefix="/static")

@@ -53,7 +53,7 @@ SECRET_ENV = frozenset(
 ) | {"QCFLOW_AMQP_URL", "QCFLOW_DATABASE_URL", "QCFLOW_S3_ACCESS_KEY"}
 PLACEHOLDER = "CHANGE_ME"
 IMAGE = "qcflow"
-PUBLIC_SERVICES = ("intake", "review")  # reached through a Service and the Ingress
+PUBLIC_SERVICES = ("intake", "review", "notify")  # reached through a Service and the Ingress
 # A URL with a password in it: scheme://user:password@host
 URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s@]+)@")
 PLACEHOLDER_SHAPE = re.compile(r"<[\w-]+>|\$\(\w+\)|\$\{\w+\}")

@@ -201,6 +201,8 @@ const qc = (() => {
   }
 
   return {
+    token,
+
     loginPage() {
       sessionStorage.removeItem(TOKEN);
       $("#login-form").addEventListener("submit", async (event) => {
@@ -342,4 +344,5 @@ document.addEventListener("DOMContentLoaded", () => {
   const start = { login: qc.loginPage, notice: qc.noticePage, group: qc.groupPage,
     list: qc.listPage, application: () => qc.applicationPage(applicationId || null) }[page];
   if (start) start();
+  if (page !== "login") qcNotifications.mount({ token: qc.token });
 });

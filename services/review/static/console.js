@@ -333,4 +333,5 @@ if (!token()) {
 } else {
   if (page === "entry") wireEntryActions();
   PAGES[page]().catch(() => {});
+  qcNotifications.mount({ token });
 }

@@ -46,6 +46,8 @@ from shared.events import (
     ApplicationAccepted,
     ApplicationAwarded,
     ApplicationDisqualified,
+    ApplicationDraftCreated,
+    ApplicationDraftWithdrawn,
     ApplicationForm,
     ApplicationNotAwarded,
     ApplicationRecommended,
@@ -130,6 +132,21 @@ async def create_application(
     )
     session.add(application)
     await session.flush()
+    await add_to_outbox(
+        session,
+        messaging_tables,
+        ApplicationDraftCreated(
+            campaign_id=application.campaign_id,
+            application_id=application.application_id,
+            unit_id=application.unit_id,
+            enterprise_id=application.enterprise_id,
+            applicant=await _applicant(session, actor),
+            enterprise_name=form.enterprise_name,
+            group_name=form.group_name,
+            topic_name=form.topic_name,
+            created_at=now,
+        ),
+    )
     return application
 
 
@@ -450,7 +467,7 @@ async def withdraw_application(
     )
     was_sent = application.revision > 0
     application.status = next_status(ApplicationStatus(application.status), "withdraw")
-    if was_sent:  # a draft never reached the unit: nobody needs to hear about it
+    if was_sent:
         await add_to_outbox(
             session,
             messaging_tables,
@@ -461,6 +478,18 @@ async def withdraw_application(
                 unit_id=application.unit_id,
                 enterprise_id=application.enterprise_id,
                 reason=reason,
+            ),
+        )
+    else:  # a draft never reached the unit: only notify (its deadline reminders) hears of it
+        await add_to_outbox(
+            session,
+            messaging_tables,
+            ApplicationDraftWithdrawn(
+                campaign_id=application.campaign_id,
+                correlation_id=correlation_id,
+                application_id=application.application_id,
+                unit_id=application.unit_id,
+                enterprise_id=application.enterprise_id,
             ),
         )
     return application

@@ -33,7 +33,7 @@ class PendingReceipt(Base):
 
 
 class Delivery(Base):
-    """One message to one recipient over one channel: queued → sent | retrying | failed.
+    """One message to one recipient over one channel: queued → sending → sent | retrying | failed.
 
     Channels: email (recipient = address), in_app (recipient = user id, else address; sent at
     once, `read_at` when read), amqp (one message per recipient), webhook (recipient =
@@ -96,6 +96,37 @@ class CampaignUnit(Base):
     deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unit_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     members: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The unit's own deadline for its package to the national office (None: forwarded before
+    # notify kept it).
+    national_deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DraftRecord(Base):
+    """A draft 申报表 and its applicant; reminded of the unit's deadline until submitted."""
+
+    __tablename__ = "notify_drafts"
+
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(64), index=True)
+    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64))
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSON)
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    group_name: Mapped[str] = mapped_column(String(200))
+    topic_name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UnitPackageRecord(Base):
+    """Where a unit's package to the national office stands, from review's package.* events."""
+
+    __tablename__ = "notify_unit_packages"
+
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer)
 
 
 class ReviewerAssignment(Base):

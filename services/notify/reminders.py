@@ -5,16 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.domain.recipients import ENTERPRISE, REVIEWER, Recipient, recipient_from
-from services.notify.domain.reminders import due_reminder, overdue_key
+from services.notify.domain.recipients import (
+    APPLICANT,
+    ENTERPRISE,
+    REVIEWER,
+    UNIT,
+    Recipient,
+    recipient_from,
+)
+from services.notify.domain.reminders import (
+    PACKAGE_RETURNED,
+    REMINDER_WINDOW,
+    due_reminder,
+    is_package_outstanding,
+    overdue_key,
+)
 from services.notify.models import (
     ApplicationRecord,
     CampaignUnit,
+    DraftRecord,
     ReviewerAssignment,
     SentReminder,
+    UnitPackageRecord,
 )
 from services.notify.notifications import (
     Notification,
@@ -23,7 +38,7 @@ from services.notify.notifications import (
     insert_ignore,
     queue_notification,
 )
-from services.notify.service import application_url, group_and_enterprise
+from services.notify.service import application_url, draft_page_url, group_and_enterprise
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,8 @@ class Reminder:
 async def due_reminders(session: AsyncSession, *, now: datetime, public_url: str) -> list[Reminder]:
     found = [
         *await _unit_deadline_reminders(session, now=now, public_url=public_url),
+        *await _draft_reminders(session, now=now, public_url=public_url),
+        *await _national_deadline_reminders(session, now=now, public_url=public_url),
         *await _correction_reminders(session, now=now, public_url=public_url),
         *await _overdue_reminders(session, now=now, public_url=public_url),
     ]
@@ -98,6 +115,93 @@ async def _unit_deadline_reminders(
                 r for c in member.get("contacts", ()) for r in recipient_from(ENTERPRISE, c)
             )
             reminders.append(Reminder(notification, recipients))
+    return reminders
+
+
+async def _draft_reminders(
+    session: AsyncSession, *, now: datetime, public_url: str
+) -> list[Reminder]:
+    """Applicants whose draft is neither submitted nor withdrawn, before the unit's deadline."""
+    became_application = select(ApplicationRecord.application_id).where(
+        ApplicationRecord.application_id == DraftRecord.application_id
+    )
+    query = (
+        select(DraftRecord, CampaignUnit)
+        .join(
+            CampaignUnit,
+            and_(
+                CampaignUnit.campaign_id == DraftRecord.campaign_id,
+                CampaignUnit.unit_id == DraftRecord.unit_id,
+            ),
+        )
+        .where(
+            DraftRecord.withdrawn_at.is_(None),
+            ~became_application.exists(),
+            CampaignUnit.deadline_at > now,
+            CampaignUnit.deadline_at <= now + REMINDER_WINDOW,
+        )
+    )
+    reminders: list[Reminder] = []
+    for draft, unit in await session.execute(query):
+        due = due_reminder(as_utc(unit.deadline_at), now, armed_at=as_utc(draft.created_at))
+        if due is None:
+            continue
+        notification = Notification(
+            template="reminder_draft_deadline",
+            key=due.key(f"draft:{draft.application_id}"),
+            subject_id=draft.application_id,
+            campaign_id=draft.campaign_id,
+            link=draft_page_url(public_url, draft.application_id),
+            context={
+                "unit_name": unit.unit_name,
+                "certificate_line": f"{draft.enterprise_name} {draft.group_name}",
+                "group_name": draft.group_name,
+                "topic_name": draft.topic_name,
+                "deadline_text": china_time_text(due.deadline_at),
+                "days_before": due.days_before,
+            },
+        )
+        reminders.append(Reminder(notification, tuple(recipient_from(APPLICANT, draft.applicant))))
+    return reminders
+
+
+async def _national_deadline_reminders(
+    session: AsyncSession, *, now: datetime, public_url: str
+) -> list[Reminder]:
+    """Recommending units that owe the national office their package (none yet, or returned)."""
+    national_deadline_at = CampaignUnit.national_deadline_at
+    query = (
+        select(CampaignUnit, UnitPackageRecord.status)
+        .outerjoin(
+            UnitPackageRecord,
+            and_(
+                UnitPackageRecord.campaign_id == CampaignUnit.campaign_id,
+                UnitPackageRecord.unit_id == CampaignUnit.unit_id,
+            ),
+        )
+        .where(national_deadline_at > now, national_deadline_at <= now + REMINDER_WINDOW)
+    )
+    reminders: list[Reminder] = []
+    for unit, package_status in await session.execute(query):
+        deadline = unit.national_deadline_at
+        due = due_reminder(as_utc(deadline), now) if deadline is not None else None
+        if due is None or not is_package_outstanding(package_status):
+            continue
+        notification = Notification(
+            template="reminder_national_deadline",
+            key=due.key(f"national_deadline:{unit.campaign_id}:{unit.unit_id}"),
+            subject_id=unit.unit_id,
+            campaign_id=unit.campaign_id,
+            link=f"{public_url}/",
+            context={
+                "unit_name": unit.unit_name,
+                "is_returned": package_status == PACKAGE_RETURNED,
+                "deadline_text": china_time_text(due.deadline_at),
+                "days_before": due.days_before,
+            },
+        )
+        recipients = tuple(r for c in unit.unit_contacts for r in recipient_from(UNIT, c))
+        reminders.append(Reminder(notification, recipients))
     return reminders
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify import package_notes
 from services.notify.domain.recipients import (
     APPLICANT,
     ENTERPRISE,
@@ -16,15 +17,26 @@ from services.notify.domain.recipients import (
     Recipient,
     recipient_from,
 )
+from services.notify.domain.reminders import (
+    PACKAGE_ACCEPTED,
+    PACKAGE_RETURNED,
+    PACKAGE_SUBMITTED,
+    UNIT_DISQUALIFIED,
+    is_later_package_step,
+)
 from services.notify.models import (
     ApplicationRecord,
     CampaignUnit,
+    DraftRecord,
     PendingReceipt,
     ReviewerAssignment,
+    UnitPackageRecord,
 )
 from services.notify.notifications import Notification, china_time_text, queue_notification
 from shared.events import (
     ApplicationAwarded,
+    ApplicationDraftCreated,
+    ApplicationDraftWithdrawn,
     ApplicationNotAwarded,
     ApplicationRecommended,
     ApplicationRejected,
@@ -34,6 +46,9 @@ from shared.events import (
     AssignmentCompleted,
     CampaignForwarded,
     DocumentRendered,
+    PackageAccepted,
+    PackageReturned,
+    PackageSubmitted,
     ReviewerAssigned,
     UnitDisqualified,
     any_event_adapter,
@@ -56,6 +71,10 @@ def retry_delay(attempts: int, schedule: tuple[float, ...] = RETRY_SCHEDULE_S) -
 
 def application_url(public_url: str, application_id: str) -> str:
     return f"{public_url}/api/applications/{application_id}"
+
+
+def draft_page_url(public_url: str, application_id: str) -> str:
+    return f"{public_url}/pages/applications/{application_id}"
 
 
 # --- the directory ---------------------------------------------------------------------------
@@ -250,6 +269,7 @@ async def note_forwarded(
     forwarded.deadline_at = event.deadline_at
     forwarded.unit_contacts = [dict(c.model_dump(mode="json")) for c in event.unit_contacts]
     forwarded.members = [dict(m.model_dump(mode="json")) for m in event.member_enterprises]
+    forwarded.national_deadline_at = event.national_deadline_at
     now = datetime.now(UTC)
     for member in event.member_enterprises:
         notification = Notification(
@@ -398,6 +418,89 @@ async def note_withdrawn(session: AsyncSession, event: ApplicationWithdrawn) -> 
         record.status, record.correction_deadline_at = "withdrawn", None
 
 
+# --- drafts (for their deadline reminders) ---------------------------------------------------
+
+
+async def note_draft_created(session: AsyncSession, event: ApplicationDraftCreated) -> None:
+    draft = await session.get(DraftRecord, str(event.application_id), with_for_update=True)
+    if draft is None:
+        draft = DraftRecord(application_id=str(event.application_id))
+        session.add(draft)
+    draft.campaign_id = event.campaign_id or ""
+    draft.unit_id = event.unit_id
+    draft.enterprise_id = event.enterprise_id
+    draft.applicant = dict(event.applicant.model_dump(mode="json"))
+    draft.enterprise_name = event.enterprise_name
+    draft.group_name = event.group_name
+    draft.topic_name = event.topic_name
+    draft.created_at = event.created_at
+
+
+async def note_draft_withdrawn(session: AsyncSession, event: ApplicationDraftWithdrawn) -> None:
+    """A submitted draft needs nothing here: reminders skip drafts that became applications."""
+    draft = await session.get(DraftRecord, str(event.application_id), with_for_update=True)
+    if draft is None:
+        msg = f"withdrawal of draft {event.application_id} before its creation arrived"
+        raise UnknownApplicationError(msg)
+    if draft.withdrawn_at is None:
+        draft.withdrawn_at = event.occurred_at
+
+
+# --- the unit's package (for the national deadline reminders) --------------------------------
+
+
+async def _remember_package_status(
+    session: AsyncSession, *, campaign_id: str, unit_id: str, status: str, revision: int
+) -> None:
+    package = await session.get(UnitPackageRecord, (campaign_id, unit_id), with_for_update=True)
+    if package is None:
+        session.add(
+            UnitPackageRecord(
+                campaign_id=campaign_id, unit_id=unit_id, status=status, revision=revision
+            )
+        )
+    elif is_later_package_step((package.status, package.revision), (status, revision)):
+        package.status, package.revision = status, revision
+
+
+async def _remember_package_step(
+    session: AsyncSession,
+    event: PackageSubmitted | PackageReturned | PackageAccepted,
+    status: str,
+) -> None:
+    await _remember_package_status(
+        session,
+        campaign_id=event.campaign_id or str(event.campaign_year),
+        unit_id=event.unit_id,
+        status=status,
+        revision=event.revision,
+    )
+
+
+async def note_package_submitted(
+    session: AsyncSession, event: PackageSubmitted, *, public_url: str
+) -> None:
+    await _remember_package_step(session, event, PACKAGE_SUBMITTED)
+    await package_notes.note_package_submitted(session, event, public_url=public_url)
+
+
+async def note_package_returned(
+    session: AsyncSession, event: PackageReturned, *, public_url: str
+) -> None:
+    await _remember_package_step(session, event, PACKAGE_RETURNED)
+    await package_notes.note_package_returned(session, event, public_url=public_url)
+
+
+async def note_package_accepted(
+    session: AsyncSession, event: PackageAccepted, *, public_url: str
+) -> None:
+    await _remember_package_step(session, event, PACKAGE_ACCEPTED)
+    await package_notes.note_package_accepted(session, event, public_url=public_url)
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
 async def note_unit_disqualified(
     session: AsyncSession, event: UnitDisqualified, *, public_url: str
 ) -> None:
@@ -407,12 +510,16 @@ async def note_unit_disqualified(
     forwarded = select(CampaignUnit).where(CampaignUnit.unit_id == event.unit_id)
     if event.campaign_id:
         forwarded = forwarded.where(CampaignUnit.campaign_id == event.campaign_id)
-    recipients = [
-        r
-        for unit in (await session.execute(forwarded)).scalars()
-        for c in unit.unit_contacts
-        for r in recipient_from(UNIT, c)
-    ]
+    units = list((await session.execute(forwarded)).scalars())
+    recipients = [r for unit in units for c in unit.unit_contacts for r in recipient_from(UNIT, c)]
+    for unit in units:  # a disqualified unit submits no package: no national deadline reminders
+        await _remember_package_status(
+            session,
+            campaign_id=unit.campaign_id,
+            unit_id=unit.unit_id,
+            status=UNIT_DISQUALIFIED,
+            revision=0,
+        )
     for record in affected:
         recipients += recipient_from(UNIT, record.unit_contact) + group_and_enterprise(record)
     notification = Notification(

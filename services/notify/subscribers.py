@@ -10,6 +10,8 @@ from shared.messaging.consumer import Handler
 
 def handlers(public_url: str) -> dict[str, Handler]:
     return {
+        "application.draft_created": service.note_draft_created,
+        "application.draft_withdrawn": service.note_draft_withdrawn,
         "application.submitted": partial(service.note_submission, public_url=public_url),
         "application.resubmitted": partial(service.note_submission, public_url=public_url),
         "application.withdrawn": service.note_withdrawn,
@@ -23,8 +25,8 @@ def handlers(public_url: str) -> dict[str, Handler]:
         "unit.disqualified": partial(service.note_unit_disqualified, public_url=public_url),
         "reviewer.assigned": partial(service.note_reviewer_assigned, public_url=public_url),
         "assignment.completed": service.note_assignment_completed,
-        "package.submitted": partial(package_notes.note_package_submitted, public_url=public_url),
-        "package.returned": partial(package_notes.note_package_returned, public_url=public_url),
-        "package.accepted": partial(package_notes.note_package_accepted, public_url=public_url),
+        "package.submitted": partial(service.note_package_submitted, public_url=public_url),
+        "package.returned": partial(service.note_package_returned, public_url=public_url),
+        "package.accepted": partial(service.note_package_accepted, public_url=public_url),
         "package.reminded": partial(package_notes.note_package_reminded, public_url=public_url),
     }

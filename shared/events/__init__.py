@@ -8,6 +8,8 @@ from shared.correlation import new_correlation_id
 from shared.events.base import Event
 from shared.events.intake import (
     Applicant,
+    ApplicationDraftCreated,
+    ApplicationDraftWithdrawn,
     ApplicationForm,
     ApplicationResubmitted,
     ApplicationSubmitted,
@@ -50,6 +52,8 @@ AnyEvent = Annotated[
     ApplicationSubmitted
     | ApplicationResubmitted
     | ApplicationWithdrawn
+    | ApplicationDraftCreated
+    | ApplicationDraftWithdrawn
     | EvidenceStored
     | CampaignForwarded
     | GroupRegistered
@@ -87,6 +91,8 @@ __all__ = [
     "ApplicationAccepted",
     "ApplicationAwarded",
     "ApplicationDisqualified",
+    "ApplicationDraftCreated",
+    "ApplicationDraftWithdrawn",
     "ApplicationForm",
     "ApplicationNotAwarded",
     "ApplicationRecommended",

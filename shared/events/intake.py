@@ -116,6 +116,29 @@ class ApplicationWithdrawn(Event):
     reason: str = ""
 
 
+class ApplicationDraftCreated(Event):
+    """An applicant started a 申报表; it stays a draft (unseen by the unit) until submitted."""
+
+    type: Literal["application.draft_created"] = "application.draft_created"
+    application_id: uuid.UUID
+    unit_id: str
+    enterprise_id: str
+    applicant: Applicant
+    enterprise_name: str
+    group_name: str
+    topic_name: str = ""
+    created_at: AwareDatetime
+
+
+class ApplicationDraftWithdrawn(Event):
+    """A draft was withdrawn before its first submission (after it: application.withdrawn)."""
+
+    type: Literal["application.draft_withdrawn"] = "application.draft_withdrawn"
+    application_id: uuid.UUID
+    unit_id: str
+    enterprise_id: str
+
+
 class EvidenceStored(Event):
     type: Literal["evidence.stored"] = "evidence.stored"
     application_id: uuid.UUID

@@ -96,6 +96,9 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
         ServiceQueue(
             "notify",
             (
+                # drafts: their applicants are reminded of the unit's deadline until they submit
+                "application.draft_created",
+                "application.draft_withdrawn",
                 *SUBMISSIONS,
                 "application.withdrawn",
                 "campaign.forwarded",

@@ -8,6 +8,8 @@ from typing import Any
 
 from shared.events import (
     Applicant,
+    ApplicationDraftCreated,
+    ApplicationDraftWithdrawn,
     ApplicationForm,
     ApplicationSubmitted,
     CampaignForwarded,
@@ -15,6 +17,8 @@ from shared.events import (
     DocumentRendered,
     GroupMember,
     MemberEnterprise,
+    PackageReturned,
+    PackageSubmitted,
     RenderedFile,
 )
 from tests.builders import application_form
@@ -73,7 +77,11 @@ def rendered(
 
 
 def forwarded(
-    run: str, *, deadline_at: datetime | None = None, enterprises: int = 2
+    run: str,
+    *,
+    deadline_at: datetime | None = None,
+    national_deadline_at: datetime | None = None,
+    enterprises: int = 2,
 ) -> CampaignForwarded:
     members = tuple(
         MemberEnterprise(
@@ -92,7 +100,7 @@ def forwarded(
         national_doc_number="中国质协字〔2023〕38号",
         national_title="关于开展2023年度全国质量管理小组活动推进工作的通知",
         theme="数字赋能 激发动能 提升效能",
-        national_deadline_at=deadline + timedelta(days=60),
+        national_deadline_at=national_deadline_at or deadline + timedelta(days=60),
         unit_doc_number="藏质协字（2023）6号",
         title="关于转发2023年度全国质量管理小组活动推进工作的通知",
         body="请各会员单位按时申报。",
@@ -100,3 +108,48 @@ def forwarded(
         unit_contacts=(person("unitoffice", run),),
         member_enterprises=members,
     )
+
+
+def draft_created(
+    run: str, *, n: int = 0, created_at: datetime | None = None
+) -> ApplicationDraftCreated:
+    """Draft `n` of the unit `unit-{run}`; its applicant's address is `drafter{n}-{run}@…`."""
+    return ApplicationDraftCreated(
+        campaign_id=f"c-{run}",
+        application_id=uuid.uuid4(),
+        unit_id=f"unit-{run}",
+        enterprise_id=f"ent-{run}-{n}",
+        applicant=Applicant(
+            user_id=f"drafter{n}-{run}", name=f"朗杰{n}", email=f"drafter{n}-{run}@example.com"
+        ),
+        enterprise_name=f"会员企业{n}-{run}",
+        group_name=f"雪域先锋QC小组{n}",
+        topic_name="降低配电网线路故障停电时长",
+        created_at=created_at or datetime.now(UTC),
+    )
+
+
+def draft_withdrawn(draft: ApplicationDraftCreated) -> ApplicationDraftWithdrawn:
+    return ApplicationDraftWithdrawn(
+        campaign_id=draft.campaign_id,
+        application_id=draft.application_id,
+        unit_id=draft.unit_id,
+        enterprise_id=draft.enterprise_id,
+    )
+
+
+def package_step(
+    run: str, step: type[PackageSubmitted | PackageReturned], *, revision: int = 1
+) -> PackageSubmitted | PackageReturned:
+    values: dict[str, Any] = {
+        "campaign_id": f"c-{run}",
+        "unit_id": f"unit-{run}",
+        "unit_name": "西藏自治区质量协会",
+        "campaign_year": 2023,
+        "revision": revision,
+        "unit_contacts": (person("unitoffice", run),),
+        "decided_by": "secretary",
+    }
+    if step is PackageReturned:
+        values["reasons"] = ("推荐表未盖章",)
+    return step(**values)

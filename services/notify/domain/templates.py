@@ -156,6 +156,33 @@ DEFAULT_TEMPLATES: dict[str, TemplateText] = {
         "<p>{{ unit_name }}的申报截止时间为 <strong>{{ deadline_text }}</strong>（北京时间），"
         "还剩 {{ days_before }} 天。{{ enterprise_name }}尚未提交申报，请抓紧办理。</p>",
     ),
+    "reminder_draft_deadline": _mail(
+        "申报表草稿尚未提交（还剩{{ days_before }}天）：{{ group_name }}",
+        "您的申报表草稿尚未提交，截止时间为 {{ deadline_text }}（北京时间），"
+        "还剩 {{ days_before }} 天。\n"
+        "证书名称（企业名称 + 小组名称）：{{ certificate_line }}\n"
+        "{% if topic_name %}课题名称：{{ topic_name }}\n{% endif %}"
+        "请完善申报表并上传材料，在截止前提交给{{ unit_name }}；草稿不会自动提交，"
+        "逾期将不能提交。\n",
+        "<p>您的申报表草稿尚未提交，截止时间为 <strong>{{ deadline_text }}</strong>（北京时间），"
+        "还剩 {{ days_before }} 天。</p>"
+        "<p>证书名称：{{ certificate_line }}"
+        "{% if topic_name %}<br>课题名称：{{ topic_name }}{% endif %}</p>"
+        "<p>请完善申报表并上传材料，在截止前提交给{{ unit_name }}；草稿不会自动提交，"
+        "逾期将不能提交。</p>",
+    ),
+    "reminder_national_deadline": _mail(
+        "推荐材料包提交截止提醒（还剩{{ days_before }}天）：{{ unit_name }}",
+        "全国推荐截止时间为 {{ deadline_text }}（北京时间），还剩 {{ days_before }} 天。"
+        "{% if is_returned %}{{ unit_name }}的推荐材料包已被中国质量协会退回，尚未重新提交。"
+        "{% else %}{{ unit_name }}尚未向中国质量协会提交推荐材料包。{% endif %}\n"
+        "请在截止前提交推荐表盖章扫描件、成果评审汇总表、活动统计表和工作总结。\n",
+        "<p>全国推荐截止时间为 <strong>{{ deadline_text }}</strong>（北京时间），"
+        "还剩 {{ days_before }} 天。"
+        "{% if is_returned %}{{ unit_name }}的推荐材料包已被中国质量协会退回，尚未重新提交。"
+        "{% else %}{{ unit_name }}尚未向中国质量协会提交推荐材料包。{% endif %}</p>"
+        "<p>请在截止前提交推荐表盖章扫描件、成果评审汇总表、活动统计表和工作总结。</p>",
+    ),
     "reminder_correction_deadline": _mail(
         "修改截止提醒（还剩{{ days_before }}天）：{{ certificate_line }}",
         "退回修改的申报《{{ topic_name }}》须于 {{ deadline_text }}（北京时间）前重新提交，"
@@ -215,6 +242,8 @@ TEMPLATE_LABELS: dict[str, str] = {
     "unit_disqualified": "推荐单位被取消资格",
     "reviewer_assigned": "评审任务分配",
     "reminder_unit_deadline": "申报截止提醒",
+    "reminder_draft_deadline": "申报表草稿未提交提醒",
+    "reminder_national_deadline": "推荐材料包提交截止提醒",
     "reminder_correction_deadline": "修改截止提醒",
     "reminder_scoring_overdue": "评分逾期提醒",
     "package_submitted": "推荐材料包已提交",
@@ -251,6 +280,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "level_label": "推荐单位",
     "days_before": 3,
     "message": "请于截止前提交",
+    "is_returned": False,
 }
 
 

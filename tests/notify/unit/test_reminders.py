@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.notify.domain.reminders import due_reminder, overdue_key
+import pytest
+
+from services.notify.domain.reminders import (
+    PACKAGE_ACCEPTED,
+    PACKAGE_RETURNED,
+    PACKAGE_SUBMITTED,
+    UNIT_DISQUALIFIED,
+    due_reminder,
+    is_later_package_step,
+    is_package_outstanding,
+    overdue_key,
+)
 
 DEADLINE = datetime(2023, 6, 28, 9, 0, tzinfo=UTC)  # 17:00 Beijing time
 
@@ -62,3 +73,49 @@ def test_overdue_only_once_due():
     assert overdue_key("a1", due_at, due_at) == overdue_key(
         "a1", due_at, due_at + timedelta(days=2)
     )
+
+
+def test_a_threshold_reached_before_the_draft_existed_is_not_due():
+    assert due_reminder(DEADLINE, at(2), armed_at=at(2.5)) is None
+
+
+def test_a_draft_created_between_thresholds_gets_the_next_one():
+    due = due_reminder(DEADLINE, at(1), armed_at=at(2.5))
+    assert due is not None
+    assert due.days_before == 1
+
+
+def test_a_draft_created_before_a_threshold_gets_it():
+    due = due_reminder(DEADLINE, at(3), armed_at=at(10))
+    assert due is not None
+    assert due.days_before == 3
+
+
+@pytest.mark.parametrize(
+    ("current", "step", "is_later"),
+    [
+        ((PACKAGE_SUBMITTED, 1), (PACKAGE_RETURNED, 1), True),
+        ((PACKAGE_RETURNED, 1), (PACKAGE_SUBMITTED, 2), True),
+        ((PACKAGE_SUBMITTED, 2), (PACKAGE_RETURNED, 1), False),
+        ((PACKAGE_RETURNED, 1), (PACKAGE_SUBMITTED, 1), False),
+        ((PACKAGE_SUBMITTED, 2), (PACKAGE_ACCEPTED, 2), True),
+        ((PACKAGE_ACCEPTED, 2), (UNIT_DISQUALIFIED, 0), True),
+        ((UNIT_DISQUALIFIED, 0), (PACKAGE_SUBMITTED, 3), False),
+    ],
+)
+def test_package_steps_arriving_in_any_order_keep_the_newest(current, step, is_later):
+    assert is_later_package_step(current, step) is is_later
+
+
+@pytest.mark.parametrize(
+    ("status", "is_outstanding"),
+    [
+        (None, True),
+        (PACKAGE_RETURNED, True),
+        (PACKAGE_SUBMITTED, False),
+        (PACKAGE_ACCEPTED, False),
+        (UNIT_DISQUALIFIED, False),
+    ],
+)
+def test_a_package_is_outstanding_until_submitted(status, is_outstanding):
+    assert is_package_outstanding(status) is is_outstanding

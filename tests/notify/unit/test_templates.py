@@ -34,6 +34,28 @@ def test_html_is_escaped_but_text_is_not():
     assert "&lt;script&gt;" in message.html
 
 
+@pytest.mark.parametrize(
+    ("is_returned", "says"),
+    [
+        (False, "尚未向中国质量协会提交推荐材料包"),
+        (True, "的推荐材料包已被中国质量协会退回，尚未重新提交"),
+    ],
+)
+def test_national_deadline_reminder_says_whether_the_package_was_returned(
+    is_returned: bool, says: str
+):
+    context = {**SAMPLE_CONTEXT, "is_returned": is_returned}
+    message = render(DEFAULT_TEMPLATES["reminder_national_deadline"], context)
+    assert f"西藏自治区质量协会{says}" in message.text
+    assert says in message.html
+
+
+def test_draft_reminder_tells_the_applicant_the_draft_is_not_submitted():
+    message = render(DEFAULT_TEMPLATES["reminder_draft_deadline"], SAMPLE_CONTEXT)
+    assert message.subject == "【qcflow】申报表草稿尚未提交（还剩3天）：雪域先锋QC小组"
+    assert "您的申报表草稿尚未提交，截止时间为 2023年06月28日 17:00（北京时间）" in message.text
+
+
 def test_unknown_variable_is_refused():
     broken = TemplateText(subject="{{ nope }}", text="x", html="x")
     assert check_template(broken) is not None

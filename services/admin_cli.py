@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 import typer
@@ -19,7 +21,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="活动管理：活动、名额、企业导入、转发通知、导出表格", no_args_is_help=True)
+app = typer.Typer(
+    help="活动管理：活动、名额、推荐单位/账号/企业导入、转发通知、导出表格",
+    no_args_is_help=True,
+)
 import_app = typer.Typer(help="从 CSV / XLSX 批量导入", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
@@ -37,10 +42,31 @@ ENTERPRISE_COLUMNS = {
     "contact_mobile": ("contact_mobile", "手机"),
 }
 QUOTA_COLUMNS = {"unit_id": ("unit_id", "推荐单位编号"), "quota": ("quota", "名额")}
-MISSING_ENDPOINTS = {
-    "units": "推荐单位",
-    "users": "用户账号",
+UNIT_COLUMNS = {
+    "unit_id": ("unit_id", "单位编号"),
+    "unit_name": ("unit_name", "单位名称"),
+    "code": ("code", "单位代码"),
+    "kind": ("kind", "类别"),
 }
+USER_COLUMNS = {
+    "username": ("username", "用户名"),
+    "name": ("name", "姓名"),
+    "role": ("role", "角色"),
+    "unit_id": ("unit_id", "所属单位编号"),
+    "enterprise_id": ("enterprise_id", "所属企业编号"),
+    "email": ("email", "邮箱"),
+    "initial_password": ("initial_password", "初始密码"),
+}
+ROLE_LABELS = {
+    "企业申报账号": "applicant",
+    "推荐单位评审专家": "unit_reviewer",
+    "推荐单位秘书处": "unit_secretary",
+    "全国评审专家": "national_reviewer",
+    "全国秘书处": "national_secretary",
+    "全国管理员": "national_admin",
+}
+ROLE_NAMES = {**ROLE_LABELS, **{value: value for value in ROLE_LABELS.values()}}
+GENERATED_PASSWORD_BYTES = 12  # 16 URL-safe characters, above intake's 10-character minimum
 TIMEOUT_S = 30.0
 console = Console()
 
@@ -364,8 +390,7 @@ def import_enterprises(
 ) -> None:
     """Register the unit's member enterprises, one request per row."""
     try:
-        rows = read_rows(file)
-        check_header(rows, ENTERPRISE_COLUMNS)
+        rows = _keyed_rows(file, ENTERPRISE_COLUMNS, "enterprise_id")
         client = connect()
     except AdminError as error:
         raise fail(error) from error
@@ -386,33 +411,166 @@ def import_enterprises(
         }
         client.call("POST", f"{client.intake}/api/enterprises", body)
 
-    rows = [
-        {**row, "enterprise_id": pick(row, ENTERPRISE_COLUMNS)["enterprise_id"]} for row in rows
-    ]
     failures = import_rows("导入企业", rows, send, "enterprise_id")
     report(len(rows), failures, "导入企业")
 
 
-def _unsupported(kind: str) -> None:
-    console.print(
-        f"[red]错误：intake 目前没有创建{MISSING_ENDPOINTS[kind]}的接口，无法导入。"
-        "请联系平台维护者（需要在 intake 增加管理接口）。[/red]"
-    )
-    raise typer.Exit(2)
+@import_app.command(
+    "units",
+    help="登记或更新推荐单位（全国管理员账号）。列：单位编号、单位名称、单位代码、类别。"
+    "按单位编号新建或更新，可重复导入。",
+)
+def import_units(
+    file: Annotated[Path, typer.Argument(help="CSV/XLSX：单位编号、单位名称、单位代码、类别")],
+) -> None:
+    """Create or update recommending units, one PUT per row."""
+    try:
+        rows = _keyed_rows(file, UNIT_COLUMNS, "unit_id")
+        client = connect()
+    except AdminError as error:
+        raise fail(error) from error
+    outcome = Outcome()
+
+    def send(row: dict[str, str]) -> None:
+        fields = pick(row, UNIT_COLUMNS)
+        body = {key: fields[key] for key in ("unit_name", "code", "kind")}
+        url = f"{client.intake}/api/units/{_path_part(fields['unit_id'], '单位编号')}"
+        outcome.count(client.call("PUT", url, body))
+
+    failures = import_rows("导入推荐单位", rows, send, "unit_id")
+    console.print(outcome.summary())
+    report(len(rows), failures, "导入推荐单位")
 
 
-@import_app.command("units", help="导入推荐单位（intake 尚无接口，暂不可用）。")
-def import_units(file: Annotated[Path, typer.Argument(help="CSV/XLSX")]) -> None:
-    """Not available: intake has no endpoint to create units."""
-    del file
-    _unsupported("units")
+@import_app.command(
+    "users",
+    help="开通或更新用户账号：全国管理员可开通任何角色；推荐单位秘书处只能为本单位开通评审专家、"
+    "为本单位会员企业开通申报账号。初始密码只在新建账号时设置；"
+    "“初始密码”列留空的新账号由系统生成密码，"
+    "写入 --passwords-out 文件（权限 0600，不在屏幕显示）。",
+)
+def import_users(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV/XLSX：用户名、姓名、角色、所属单位编号、所属企业编号、邮箱、初始密码"
+        ),
+    ],
+    passwords_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--passwords-out",
+            help="生成的初始密码写入此 CSV"
+            "（默认：导入文件旁的 “<文件名>-初始密码.csv”，不得已存在）",
+        ),
+    ] = None,
+) -> None:
+    """Create or update accounts, one PUT per row; generated passwords go to a 0600 file."""
+    try:
+        rows = _keyed_rows(file, USER_COLUMNS, "username")
+        client = connect()
+        target = passwords_out or file.with_name(f"{file.stem}-初始密码.csv")
+        if any(not pick(row, USER_COLUMNS)["initial_password"] for row in rows):
+            create_private_file(target)
+    except AdminError as error:
+        raise fail(error) from error
+    outcome = Outcome()
+    generated: list[dict[str, str]] = []
+
+    def send(row: dict[str, str]) -> None:
+        fields = pick(row, USER_COLUMNS)
+        body = _user_body(fields)
+        url = f"{client.intake}/api/users/{_path_part(fields['username'], '用户名')}"
+        saved = client.call("PUT", url, body)
+        outcome.count(saved)
+        if saved["is_password_set"] and not fields["initial_password"]:
+            generated.append(
+                {
+                    "用户名": saved["username"],
+                    "姓名": saved["name"],
+                    "邮箱": saved["email"],
+                    "初始密码": body["initial_password"],
+                }
+            )
+
+    failures = import_rows("导入用户账号", rows, send, "username")
+    console.print(outcome.summary())
+    if generated:
+        write_private_csv(target, generated)
+        console.print(
+            f"已将 {len(generated)} 个新账号的初始密码写入 {target}（仅本人可读）。"
+            "请通过安全渠道分发给本人，分发后删除该文件。"
+        )
+    else:
+        target.unlink(missing_ok=True)
+    report(len(rows), failures, "导入用户账号")
 
 
-@import_app.command("users", help="导入用户账号（intake 尚无接口，暂不可用）。")
-def import_users(file: Annotated[Path, typer.Argument(help="CSV/XLSX")]) -> None:
-    """Not available: intake has no endpoint to create users."""
-    del file
-    _unsupported("users")
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+
+    def count(self, saved: dict[str, Any]) -> None:
+        if saved["is_created"]:
+            self.created += 1
+        else:
+            self.updated += 1
+
+    def summary(self) -> str:
+        return f"新建 {self.created} 个，更新 {self.updated} 个。"
+
+
+def _keyed_rows(
+    file: Path, columns: Mapping[str, tuple[str, str]], key: str
+) -> list[dict[str, str]]:
+    """The file's rows, each also carrying its key under the English name for the report."""
+    rows = read_rows(file)
+    check_header(rows, columns)
+    return [{**row, key: pick(row, columns)[key]} for row in rows]
+
+
+def _path_part(value: str, label: str) -> str:
+    if not value:
+        raise AdminError(f"{label}：必填，请填写。")
+    return quote(value, safe="")
+
+
+def _user_body(fields: dict[str, str]) -> dict[str, str]:
+    role = ROLE_NAMES.get(fields["role"].strip().lower())
+    if role is None:
+        known = "、".join(f"{value}（{label}）" for label, value in ROLE_LABELS.items())
+        raise AdminError(f"角色：{fields['role']!r} 无效，可选：{known}。")
+    return {
+        "name": fields["name"],
+        "role": role,
+        "email": fields["email"],
+        "unit_id": fields["unit_id"],
+        "enterprise_id": fields["enterprise_id"],
+        "initial_password": fields["initial_password"] or generate_password(),
+    }
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+
+
+def create_private_file(path: Path) -> None:
+    """Reserve the passwords file before any account exists: mode 0600, never an old file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError as exc:
+        raise AdminError(f"--passwords-out：{path} 已存在，请换一个文件名或先移走它。") from exc
+    except OSError as exc:
+        raise AdminError(f"--passwords-out：无法创建 {path}（{exc.strerror}）。") from exc
+
+
+def write_private_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as target:
+        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @app.command(

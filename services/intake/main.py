@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake.body_limit import BodySizeLimit
+from services.intake.directory_routes import router as directory_router
 from services.intake.domain.errors import IntakeError
 from services.intake.domain.login_throttle import LoginThrottle
 from services.intake.domain.upload_throttle import UploadThrottle
@@ -18,6 +19,7 @@ from services.intake.season_routes import router as season_router
 from services.intake.settings import IntakeSettings
 from services.intake.subscribers import HANDLERS
 from services.intake.upload_routes import router as upload_router
+from shared import web
 from shared.http import health_router, install_error_handlers, runtime_lifespan
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -39,8 +41,10 @@ def create_app(settings: Settings, intake_settings: IntakeSettings | None = None
     app.include_router(health_router())
     app.include_router(router)
     app.include_router(season_router)
+    app.include_router(directory_router)
     app.include_router(upload_router)
     app.include_router(pages_router)
+    app.include_router(web.bell_assets(), prefix="/static")  # before the mount, which would win
     app.mount("/static", static_files(), name="static")
     app.add_middleware(
         BodySizeLimit,

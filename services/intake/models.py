@@ -46,6 +46,7 @@ class RecommendingUnit(Base):
     unit_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(10))  # prefix of registration numbers, e.g. XZ
+    kind: Mapped[str | None] = mapped_column(String(20))  # 省区市 / 副省级城市 / … (UnitKind)
 
 
 class UnitCampaign(Base):

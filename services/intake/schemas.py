@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
+from shared.auth import Role
 from shared.events import MemberRole, TargetKind, TopicType
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -55,6 +65,11 @@ FIELD_LABELS = {
     "planned_end": "计划结束日期",
     "group_id": "小组编号",
     "topic_id": "课题编号",
+    "unit_id": "推荐单位编号",
+    "code": "单位代码",
+    "kind": "类别",
+    "unit_name": "单位名称",
+    "initial_password": "初始密码",
 }
 
 
@@ -309,3 +324,108 @@ class GroupOut(BaseModel):
     form: dict[str, object]
     topics: list[dict[str, object]]
     warnings: list[str] = []
+
+
+# --- directory: recommending units and user accounts (PUT /api/units, PUT /api/users) ---------
+
+
+class UnitKind(StrEnum):
+    """The three kinds of addressee of the CAQ notice (forms.md), XPCC listed on its own."""
+
+    PROVINCE = "省区市"
+    SUB_PROVINCIAL_CITY = "副省级城市"
+    XPCC = "新疆生产建设兵团"
+    INDUSTRY = "行业协会"
+
+
+def _printable(value: str) -> str:
+    if any(not character.isprintable() for character in value):
+        raise ValueError("含有不可见的控制字符，请删除后重试。")
+    return value
+
+
+def _unit_code(value: str) -> str:
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", value):
+        raise ValueError("须为1～10位大写字母或数字、以字母开头（用作注册号前缀，如 XZ）。")
+    return value
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError("不是有效的电子邮箱地址，示例 name@example.com。")
+    return value
+
+
+def _initial_password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"至少 {MIN_PASSWORD_LENGTH} 个字符。")
+    if value != value.strip():
+        raise ValueError("首尾不能有空格。")
+    return value
+
+
+MIN_PASSWORD_LENGTH = 10
+SealName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
+PersonName = Annotated[Name, AfterValidator(_printable)]
+UnitCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_unit_code)]
+InitialPassword = Annotated[
+    str, StringConstraints(max_length=200), AfterValidator(_initial_password)
+]
+UserEmail = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200),
+    AfterValidator(_printable),
+    AfterValidator(_email),
+]
+OrganisationId = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_printable)
+]
+
+
+class UnitIn(BaseModel):
+    """A recommending unit (推荐单位): its name as on its seal, registration prefix and kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_name: SealName
+    code: UnitCode
+    kind: UnitKind
+
+
+class UnitOut(BaseModel):
+    unit_id: str
+    unit_name: str
+    code: str | None
+    kind: str | None
+    is_created: bool
+
+
+class UserIn(BaseModel):
+    """An account. `initial_password` is set only when the account is created."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PersonName
+    role: Role
+    email: UserEmail
+    unit_id: OrganisationId = ""
+    enterprise_id: OrganisationId = ""
+    initial_password: InitialPassword | None = None
+
+
+class UserOut(BaseModel):
+    """Never carries the password or its hash."""
+
+    user_id: str
+    username: str
+    name: str
+    role: str
+    role_label: str
+    email: str
+    org_id: str
+    is_created: bool
+    is_password_set: bool

@@ -42,6 +42,8 @@ class Runtime:
     relay: OutboxRelay
     metrics: ServiceMetrics
     background_jobs: list[BackgroundJob] = field(default_factory=list)
+    # Run after the consumers stopped (their in-flight handlers may still need what they close).
+    shutdown_hooks: list[Callable[[], None]] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -106,6 +108,10 @@ class Runtime:
         await _bounded("background jobs", self._tasks, timeout_s=10)
         grace = self.settings.shutdown_grace_s + 5
         await _bounded("broker", [asyncio.create_task(self.broker.stop())], timeout_s=grace)
+        for hook in self.shutdown_hooks:
+            await _bounded(
+                hook.__qualname__, [asyncio.create_task(asyncio.to_thread(hook))], timeout_s=10
+            )
         await _bounded("database pool", [asyncio.create_task(self.engine.dispose())], timeout_s=10)
 
     async def readiness(self) -> dict[str, Any]:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     publish_timeout_s: float = 10.0
     prefetch: int = 8
+    # render: draw documents in a child process (two cores at work) rather than on a thread
+    render_in_child_process: bool = True
     # A failing handler waits base * 4**attempt (capped) before its message is requeued: with the
     # delivery limit of 5 that rides out about 100 s of a dependency being down.
     retry_base_delay_s: float = 0.5

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.render.domain.tables import TABLE_KINDS, fill_table, parse_template
+from services.render.renderers.bundle import Format, Renderers
 from services.render.renderers.docx import render_application_form_docx
 from services.render.renderers.pdf import PdfRenderer
-from services.render.service import Format, Renderers
 from shared.events import (
     ApplicationAwarded,
     ApplicationForm,

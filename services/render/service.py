@@ -8,15 +8,11 @@ the failure, announces `document.failed` once and dead-letters the message.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, select
 
@@ -24,7 +20,6 @@ from services.render.domain.errors import RenderError, TemplateKindUnknownError
 from services.render.domain.tables import (
     KIND_LABELS,
     TABLE_KINDS,
-    FilledTable,
     TableTemplate,
     fill_table,
     parse_template,
@@ -37,17 +32,10 @@ from services.render.models import (
     messaging_tables,
 )
 from services.render.renderers import TEMPLATE_VERSION
-from services.render.renderers.docx import render_application_form_docx
-from services.render.renderers.docx_documents import (
-    render_registration_form_docx,
-    render_table_docx,
-)
-from services.render.renderers.package import reproducible_zip
-from services.render.renderers.qr import qr_svg
-from services.render.renderers.xlsx import render_table_xlsx
+from services.render.renderers.bundle import Format
+from services.render.workers import RenderCall, RenderProcessLostError, RenderWorker
 from shared.events import (
     ApplicationAwarded,
-    ApplicationForm,
     ApplicationSubmitted,
     CampaignForwarded,
     DocumentFailed,
@@ -60,22 +48,13 @@ from shared.events import (
 from shared.messaging.outbox import add_to_outbox
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from services.render.renderers.pdf import PdfRenderer
     from shared.events.render import SubjectType
     from shared.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
-# Rendering is CPU-bound Python: the messages in flight (up to the prefetch) take turns on one
-# thread, while their uploads and commits go on in the event loop. More render threads only
-# fight over the GIL (measured: 35 % more CPU per form with the default pool).
-RENDER_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
-
-Format = Literal["docx", "pdf", "xlsx"]
 CONTENT_TYPES: dict[Format, str] = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -88,59 +67,7 @@ FORWARDED_NOTICE: Final = "forwarded_notice"
 REGISTRATION_TEMPLATE_VERSION: Final = "registration_form/2023.1"
 CERTIFICATE_TEMPLATE_VERSION: Final = "certificate/2023.1"
 NOTICE_TEMPLATE_VERSION: Final = "forwarded_notice/2023.1"
-CHINA_TIME: Final = ZoneInfo("Asia/Shanghai")
 MAX_REASON: Final = 500
-
-
-@dataclass(frozen=True)
-class Renderers:
-    pdf: PdfRenderer
-    public_url: str = "http://127.0.0.1:8001"
-
-    def application_form(self, form: ApplicationForm) -> dict[Format, bytes]:
-        return {
-            "pdf": self.pdf.render_application_form(form),
-            "docx": reproducible_zip(render_application_form_docx(form)),
-        }
-
-    def registration_form(self, group: GroupRegistered) -> dict[Format, bytes]:
-        label = topic_type_label(group)
-        return {
-            "pdf": self.pdf.render_document(
-                "registration_form.html", group=group, topic_type_label=label
-            ),
-            "docx": render_registration_form_docx(group, label),
-        }
-
-    def certificate(self, award: ApplicationAwarded) -> dict[Format, bytes]:
-        url = verify_url(self.public_url, award.certificate_serial)
-        pdf = self.pdf.render_document(
-            "certificate.html", award=award, verify_url=url, qr_svg=qr_svg(url)
-        )
-        return {"pdf": pdf}
-
-    def forwarded_notice(self, notice: CampaignForwarded) -> dict[Format, bytes]:
-        pdf = self.pdf.render_document(
-            "notice.html",
-            notice=notice,
-            paragraphs=[line for line in notice.body.splitlines() if line.strip()],
-            deadline=chinese_date(notice.deadline_at),
-            issued_on=chinese_date(notice.occurred_at),
-        )
-        return {"pdf": pdf}
-
-    def table(self, table: FilledTable, formats: tuple[Format, ...]) -> dict[Format, bytes]:
-        outputs: dict[Format, bytes] = {}
-        for file_format in dict.fromkeys(formats):
-            if file_format == "pdf":
-                outputs["pdf"] = self.pdf.render_document(
-                    "table.html", table=table, total_width=sum(table.column_widths)
-                )
-            elif file_format == "docx":
-                outputs["docx"] = render_table_docx(table)
-            else:
-                outputs["xlsx"] = render_table_xlsx(table)
-        return outputs
 
 
 @dataclass(frozen=True)
@@ -169,26 +96,8 @@ def document_key(subject_id: str, kind: str, revision: int, file_format: str) ->
     return f"documents/{subject_id}/{kind}/r{revision}.{file_format}"
 
 
-def verify_url(public_url: str, serial: str) -> str:
-    return f"{public_url.rstrip('/')}/verify/{serial}"
-
-
-def chinese_date(moment: datetime) -> str:
-    local = moment.astimezone(CHINA_TIME)
-    return f"{local.year}年{local.month}月{local.day}日"
-
-
-def topic_type_label(group: GroupRegistered) -> str:
-    if group.topic is None:
-        return ""
-    kind = group.topic.target_kind
-    return (
-        f"{group.topic.topic_type.value}（{kind.value}）" if kind else group.topic.topic_type.value
-    )
-
-
 async def render_application_form(
-    session: AsyncSession, event: ApplicationSubmitted, *, renderers: Renderers, store: ObjectStore
+    session: AsyncSession, event: ApplicationSubmitted, *, worker: RenderWorker, store: ObjectStore
 ) -> None:
     """Also handles `application.resubmitted`: each revision is its own document."""
     spec = DocumentSpec(
@@ -200,12 +109,12 @@ async def render_application_form(
         unit_id=event.unit_id,
     )
     await _render_and_store(
-        session, event, spec, lambda: renderers.application_form(event.form), store
+        session, event, spec, RenderCall("application_form", (event.form,)), worker, store
     )
 
 
 async def render_registration_form(
-    session: AsyncSession, event: GroupRegistered, *, renderers: Renderers, store: ObjectStore
+    session: AsyncSession, event: GroupRegistered, *, worker: RenderWorker, store: ObjectStore
 ) -> None:
     spec = DocumentSpec(
         subject_type="group",
@@ -215,11 +124,12 @@ async def render_registration_form(
         template_version=REGISTRATION_TEMPLATE_VERSION,
         unit_id=event.unit_id,
     )
-    await _render_and_store(session, event, spec, lambda: renderers.registration_form(event), store)
+    call = RenderCall("registration_form", (event,))
+    await _render_and_store(session, event, spec, call, worker, store)
 
 
 async def render_certificate(
-    session: AsyncSession, event: ApplicationAwarded, *, renderers: Renderers, store: ObjectStore
+    session: AsyncSession, event: ApplicationAwarded, *, worker: RenderWorker, store: ObjectStore
 ) -> None:
     spec = DocumentSpec(
         subject_type="certificate",
@@ -229,11 +139,12 @@ async def render_certificate(
         template_version=CERTIFICATE_TEMPLATE_VERSION,
         unit_id=event.unit_id,
     )
-    await _render_and_store(session, event, spec, lambda: renderers.certificate(event), store)
+    call = RenderCall("certificate", (event,))
+    await _render_and_store(session, event, spec, call, worker, store)
 
 
 async def render_forwarded_notice(
-    session: AsyncSession, event: CampaignForwarded, *, renderers: Renderers, store: ObjectStore
+    session: AsyncSession, event: CampaignForwarded, *, worker: RenderWorker, store: ObjectStore
 ) -> None:
     spec = DocumentSpec(
         subject_type="notice",
@@ -243,11 +154,12 @@ async def render_forwarded_notice(
         template_version=NOTICE_TEMPLATE_VERSION,
         unit_id=event.unit_id,
     )
-    await _render_and_store(session, event, spec, lambda: renderers.forwarded_notice(event), store)
+    call = RenderCall("forwarded_notice", (event,))
+    await _render_and_store(session, event, spec, call, worker, store)
 
 
 async def render_table(
-    session: AsyncSession, event: TableRequested, *, renderers: Renderers, store: ObjectStore
+    session: AsyncSession, event: TableRequested, *, worker: RenderWorker, store: ObjectStore
 ) -> None:
     version, template = await current_table_template(session, kind=event.table_kind)
     spec = DocumentSpec(
@@ -260,7 +172,7 @@ async def render_table(
         request_id=event.request_id,
     )
 
-    def render() -> dict[Format, bytes]:
+    try:
         filled = fill_table(
             template,
             unit_name=event.unit_name,
@@ -269,9 +181,10 @@ async def render_table(
             rows=event.rows,
             footer=event.footer,
         )
-        return renderers.table(filled, event.formats)
-
-    await _render_and_store(session, event, spec, render, store)
+    except RenderError as exc:
+        raise UnrenderableDocumentError(_failure(event, spec, exc)) from exc
+    call = RenderCall("table", (filled, event.formats))
+    await _render_and_store(session, event, spec, call, worker, store)
 
 
 async def current_table_template(session: AsyncSession, *, kind: str) -> tuple[int, TableTemplate]:
@@ -354,13 +267,16 @@ async def _render_and_store(
     session: AsyncSession,
     event: Event,
     spec: DocumentSpec,
-    render: Callable[[], dict[Format, bytes]],
+    call: RenderCall,
+    worker: RenderWorker,
     store: ObjectStore,
 ) -> None:
     if await _already_rendered(session, spec):
         return
     try:
-        outputs = await _on_render_thread(render)
+        outputs = await worker.render(call)
+    except RenderProcessLostError:
+        raise  # not the document's fault: retried like any transient error
     except RenderError as exc:  # bad data, explained in the failure's reason
         log.warning("cannot render %s of %s: %s", spec.kind, spec.subject_id, exc.message)
         raise UnrenderableDocumentError(_failure(event, spec, exc)) from exc
@@ -402,11 +318,6 @@ def _failure(event: Event, spec: DocumentSpec, exc: Exception) -> DocumentFailed
         unit_id=spec.unit_id,
         request_id=spec.request_id,
     )
-
-
-async def _on_render_thread(render: Callable[[], dict[Format, bytes]]) -> dict[Format, bytes]:
-    context = contextvars.copy_context()  # the correlation id, for the renderers' log lines
-    return await asyncio.get_running_loop().run_in_executor(RENDER_THREAD, context.run, render)
 
 
 async def _already_rendered(session: AsyncSession, spec: DocumentSpec) -> bool:

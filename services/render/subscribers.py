@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from services.render import service
-from services.render.service import Renderers, UnrenderableDocumentError
+from services.render.service import UnrenderableDocumentError
 from shared.messaging.consumer import Handler, UnreadableMessageError
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from services.render.workers import RenderWorker
     from shared.storage import ObjectStore
 
 
@@ -31,12 +32,12 @@ class DocumentDeadLetteredError(UnreadableMessageError):
 
 
 def handlers(
-    renderers: Renderers,
+    worker: RenderWorker,
     store: ObjectStore,
     transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
 ) -> dict[str, Handler]:
     def handle(use_case: Callable[..., Any]) -> Handler:
-        return _dead_lettering(partial(use_case, renderers=renderers, store=store), transaction)
+        return _dead_lettering(partial(use_case, worker=worker, store=store), transaction)
 
     return {
         "application.submitted": handle(service.render_application_form),

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import signal
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +24,9 @@ from sqlalchemy import select
 
 from services.render.domain.tables import template_to_data
 from services.render.models import RenderedDocument, RenderFailure, messaging_tables
-from services.render.renderers.pdf import PdfRenderer
-from services.render.service import Renderers, document_key, upload_table_template
+from services.render.service import document_key, upload_table_template
 from services.render.subscribers import handlers
+from services.render.workers import ProcessRenderWorker
 from shared.events import (
     Applicant,
     ApplicationForm,
@@ -61,20 +63,22 @@ PUBLIC_URL = "https://qcflow.example.cn"
 
 
 @pytest.fixture(scope="module")
-def pdf_renderer() -> PdfRenderer:
-    return PdfRenderer()
+def render_worker() -> Iterator[ProcessRenderWorker]:
+    """The production default: documents drawn in a child process (one per module: warm)."""
+    worker = ProcessRenderWorker(PUBLIC_URL)
+    yield worker
+    worker.close()
 
 
 @pytest.fixture
 async def runtime(
-    infra: Infra, vhost: str, bucket: str, tmp_path: Path, pdf_renderer: PdfRenderer
+    infra: Infra, vhost: str, bucket: str, tmp_path: Path, render_worker: ProcessRenderWorker
 ) -> AsyncIterator[Runtime]:
     settings = infra.settings("render", smtp_port=1, bucket=bucket, data_dir=tmp_path)
     started = Runtime.build(
         settings.model_copy(update={"amqp_url": infra.amqp_url(vhost=vhost)}), messaging_tables
     )
-    renderers = Renderers(pdf=pdf_renderer, public_url=PUBLIC_URL)
-    started.consume(handlers(renderers, started.store, started.transaction))
+    started.consume(handlers(render_worker, started.store, started.transaction))
     await started.start()
     yield started
     await started.stop()
@@ -344,3 +348,25 @@ async def test_unrenderable_table_fails_once_is_dead_lettered_and_blocks_nothing
 async def _equals(check: Callable[[], Awaitable[int]], expected: int) -> int:
     value = await check()
     return value if value == expected else 0
+
+
+async def test_a_render_child_that_dies_is_replaced_and_its_document_rendered_once(
+    runtime: Runtime, render_worker: ProcessRenderWorker
+) -> None:
+    application_id = uuid.uuid4()
+    await publish(runtime, submitted(application_id, 1))
+    await rendered_event(runtime, str(application_id))  # the child is up and warm
+    child = await render_worker.child_pid()
+    os.kill(child, signal.SIGKILL)
+
+    again = uuid.uuid4()
+    await publish(runtime, submitted(again, 1))
+    await rendered_event(runtime, str(again))
+
+    assert [(row.revision, row.format) for row in await documents(runtime, str(again))] == [
+        (1, "docx"),
+        (1, "pdf"),
+    ]
+    assert await announced(runtime, "document.failed", str(again)) == []
+    assert (await queue_depths(runtime.broker, RENDER_QUEUE))["dead_letters"] == 0
+    assert await render_worker.child_pid() != child

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from services.render.domain.tables import TABLE_KINDS, fill_table
+from services.render.renderers.bundle import Renderers, verify_url
 from services.render.renderers.pdf import PdfRenderer
 from services.render.renderers.qr import qr_svg
-from services.render.service import Renderers, verify_url
 from shared.events import GroupMember, MemberRole
 from tests.render.samples import (
     application_awarded,

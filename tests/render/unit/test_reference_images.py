@@ -16,8 +16,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from services.render.domain.tables import TABLE_KINDS, fill_table
+from services.render.renderers.bundle import Renderers
 from services.render.renderers.pdf import PdfRenderer
-from services.render.service import Renderers
 from shared.events import ApplicationForm, GroupMember
 from tests.builders import application_form
 from tests.render.samples import (

@@ -64,11 +64,21 @@ async def forward_campaign(
 
 @router.post("/campaigns/{campaign_id}/extensions", summary="推荐单位延长截止时间（留痕）")
 async def extend_deadline(
-    campaign_id: str, body: ExtensionIn, actor: CurrentPrincipal, runtime: RuntimeDep, now: Now
+    campaign_id: str,
+    body: ExtensionIn,
+    actor: CurrentPrincipal,
+    runtime: RuntimeDep,
+    now: Now,
+    correlation_id: CorrelationId,
 ) -> UnitCampaignOut:
     async with runtime.transaction() as session:
         forwarded = await seasons.extend_deadline(
-            session, actor=actor, campaign_id=campaign_id, body=body, now=now
+            session,
+            actor=actor,
+            campaign_id=campaign_id,
+            body=body,
+            now=now,
+            correlation_id=correlation_id,
         )
         return await unit_campaign_out(session, forwarded, now)
 

@@ -43,6 +43,7 @@ from services.intake.schemas import (
 )
 from shared.auth import Principal, Role
 from shared.events import (
+    CampaignDeadlineExtended,
     CampaignForwarded,
     Contact,
     GroupMember,
@@ -169,7 +170,13 @@ async def _member_enterprises(session: AsyncSession, unit_id: str) -> tuple[Memb
 
 
 async def extend_deadline(
-    session: AsyncSession, *, actor: Principal, campaign_id: str, body: ExtensionIn, now: datetime
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    campaign_id: str,
+    body: ExtensionIn,
+    now: datetime,
+    correlation_id: str,
 ) -> UnitCampaign:
     _ensure_role(actor, frozenset({Role.UNIT_SECRETARY}), "延长截止时间（仅限推荐单位秘书处）")
     forwarded = await repository.unit_campaign(session, actor.org_id, campaign_id)
@@ -178,21 +185,44 @@ async def extend_deadline(
     campaign = await load_campaign(session, campaign_id)
     ensure_extends(forwarded.deadline_at, body.new_deadline_at)
     ensure_unit_deadline_fits(body.new_deadline_at, campaign.national_deadline_at)
-    session.add(
-        DeadlineExtension(
-            extension_id=uuid.uuid4(),
-            unit_id=forwarded.unit_id,
-            campaign_id=campaign_id,
-            previous_deadline_at=forwarded.deadline_at,
-            new_deadline_at=body.new_deadline_at,
-            reason=body.reason,
-            extended_by=actor.user_id,
-            extended_at=now,
-        )
+    extension = DeadlineExtension(
+        extension_id=uuid.uuid4(),
+        unit_id=forwarded.unit_id,
+        campaign_id=campaign_id,
+        previous_deadline_at=forwarded.deadline_at,
+        new_deadline_at=body.new_deadline_at,
+        reason=body.reason,
+        extended_by=actor.user_id,
+        extended_at=now,
     )
+    session.add(extension)
     forwarded.deadline_at = body.new_deadline_at
     await session.flush()
+    unit = await repository.unit(session, forwarded.unit_id)
+    unit_name = unit.name if unit is not None else forwarded.unit_id
+    await add_to_outbox(
+        session,
+        messaging_tables,
+        _deadline_extended(extension, unit_name, correlation_id=correlation_id),
+    )
     return forwarded
+
+
+def _deadline_extended(
+    extension: DeadlineExtension, unit_name: str, *, correlation_id: str
+) -> CampaignDeadlineExtended:
+    return CampaignDeadlineExtended(
+        campaign_id=extension.campaign_id,
+        correlation_id=correlation_id,
+        extension_id=extension.extension_id,
+        unit_id=extension.unit_id,
+        unit_name=unit_name,
+        previous_deadline_at=extension.previous_deadline_at,
+        new_deadline_at=extension.new_deadline_at,
+        reason=extension.reason,
+        extended_by=extension.extended_by,
+        extended_at=extension.extended_at,
+    )
 
 
 async def _unit_of(session: AsyncSession, actor: Principal) -> str:

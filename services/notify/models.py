@@ -99,6 +99,9 @@ class CampaignUnit(Base):
     # The unit's own deadline for its package to the national office (None: forwarded before
     # notify kept it).
     national_deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the unit last extended `deadline_at` (None: never): the new deadline's thresholds
+    # already reached then are not reminded, the members were just told the new deadline.
+    deadline_extended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DraftRecord(Base):

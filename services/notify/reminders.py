@@ -83,7 +83,12 @@ async def _unit_deadline_reminders(
     ).scalars()
     reminders: list[Reminder] = []
     for unit in units:
-        due = due_reminder(as_utc(unit.deadline_at), now)
+        # Thresholds of an extended deadline reached before the extension are skipped: the
+        # members were just told the new deadline. (Drafts' applicants were not told, so their
+        # reminders are armed from the draft's creation only.)
+        extended_at = unit.deadline_extended_at
+        armed_at = as_utc(extended_at) if extended_at is not None else None
+        due = due_reminder(as_utc(unit.deadline_at), now, armed_at=armed_at)
         if due is None:
             continue
         submitted = select(ApplicationRecord.enterprise_id).where(

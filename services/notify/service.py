@@ -32,7 +32,12 @@ from services.notify.models import (
     ReviewerAssignment,
     UnitPackageRecord,
 )
-from services.notify.notifications import Notification, china_time_text, queue_notification
+from services.notify.notifications import (
+    Notification,
+    as_utc,
+    china_time_text,
+    queue_notification,
+)
 from shared.events import (
     ApplicationAwarded,
     ApplicationDraftCreated,
@@ -44,6 +49,7 @@ from shared.events import (
     ApplicationSubmitted,
     ApplicationWithdrawn,
     AssignmentCompleted,
+    CampaignDeadlineExtended,
     CampaignForwarded,
     DocumentRendered,
     PackageAccepted,
@@ -292,6 +298,50 @@ async def note_forwarded(
         recipients = [
             r for c in member.contacts for r in recipient_from(ENTERPRISE, c.model_dump())
         ]
+        await queue_notification(session, notification, recipients, now=now)
+
+
+class UnknownCampaignUnitError(Exception):
+    """An extension arrived before the forwarding it extends: the broker redelivers it later."""
+
+
+async def note_deadline_extended(
+    session: AsyncSession, event: CampaignDeadlineExtended, *, public_url: str
+) -> None:
+    """Move the unit's deadline (its reminders follow) and tell its member enterprises.
+
+    Extensions only move a deadline later, so one that is not later than the stored deadline
+    is an older extension arriving late: it changes nothing and tells no one.
+    """
+    campaign_id = event.campaign_id or ""
+    unit = await session.get(CampaignUnit, (campaign_id, event.unit_id), with_for_update=True)
+    if unit is None:
+        msg = f"extension of {campaign_id}/{event.unit_id} before its forwarding arrived"
+        raise UnknownCampaignUnitError(msg)
+    previous_deadline_at = as_utc(unit.deadline_at)
+    if event.new_deadline_at <= previous_deadline_at:
+        return
+    unit.deadline_at = event.new_deadline_at
+    unit.deadline_extended_at = event.extended_at
+    now = datetime.now(UTC)
+    for member in unit.members:
+        notification = Notification(
+            template="campaign_deadline_extended",
+            key=f"deadline_extended:{campaign_id}:{event.unit_id}:{member['enterprise_id']}:"
+            f"{event.new_deadline_at.isoformat()}",
+            subject_id=event.unit_id,
+            campaign_id=campaign_id,
+            link=f"{public_url}/",
+            context={
+                "unit_name": unit.unit_name,
+                "enterprise_name": member["name"],
+                # what the members were last told, even if an older extension is still on its way
+                "previous_deadline_text": china_time_text(previous_deadline_at),
+                "deadline_text": china_time_text(event.new_deadline_at),
+                "reason": event.reason,
+            },
+        )
+        recipients = [r for c in member.get("contacts", ()) for r in recipient_from(ENTERPRISE, c)]
         await queue_notification(session, notification, recipients, now=now)
 
 

@@ -17,6 +17,9 @@ def handlers(public_url: str) -> dict[str, Handler]:
         "application.withdrawn": service.note_withdrawn,
         "document.rendered": partial(service.note_documents, public_url=public_url),
         "campaign.forwarded": partial(service.note_forwarded, public_url=public_url),
+        "campaign.deadline_extended": partial(
+            service.note_deadline_extended, public_url=public_url
+        ),
         "application.returned": partial(service.note_returned, public_url=public_url),
         "application.rejected": partial(service.note_rejected, public_url=public_url),
         "application.recommended": partial(service.note_recommended, public_url=public_url),

@@ -94,6 +94,7 @@ from shared.events import (
     ApplicationSubmitted,
     ApplicationWithdrawn,
     AssignmentCompleted,
+    CampaignDeadlineExtended,
     CampaignForwarded,
     Contact,
     DocumentRendered,
@@ -203,6 +204,22 @@ async def register_unit_campaign(session: AsyncSession, event: CampaignForwarded
     unit.national_deadline_at = (
         event.national_deadline_at if current is None else max(current, event.national_deadline_at)
     )
+
+
+class UnknownUnitCampaignError(Exception):
+    """An extension arrived before the forwarding it extends: the broker redelivers it later."""
+
+
+async def register_deadline_extension(
+    session: AsyncSession, event: CampaignDeadlineExtended
+) -> None:
+    """The unit's own deadline as extended in intake; extensions only ever move it later."""
+    campaign_id = event.campaign_id or ""
+    unit = await session.get(UnitCampaign, (event.unit_id, campaign_id), with_for_update=True)
+    if unit is None:
+        msg = f"extension of {campaign_id}/{event.unit_id} before its forwarding arrived"
+        raise UnknownUnitCampaignError(msg)
+    unit.deadline_at = max(unit.deadline_at, event.new_deadline_at)
 
 
 # --- reading ------------------------------------------------------------------------------

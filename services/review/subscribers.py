@@ -11,5 +11,6 @@ HANDLERS: dict[str, Handler] = {
     "application.withdrawn": service.register_withdrawal,
     "evidence.stored": service.register_evidence,
     "campaign.forwarded": package_service.register_unit_campaign,
+    "campaign.deadline_extended": service.register_deadline_extension,
     "document.rendered": service.register_rendered_document,
 }

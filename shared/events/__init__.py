@@ -14,6 +14,7 @@ from shared.events.intake import (
     ApplicationResubmitted,
     ApplicationSubmitted,
     ApplicationWithdrawn,
+    CampaignDeadlineExtended,
     CampaignForwarded,
     Contact,
     EvidenceFile,
@@ -56,6 +57,7 @@ AnyEvent = Annotated[
     | ApplicationDraftWithdrawn
     | EvidenceStored
     | CampaignForwarded
+    | CampaignDeadlineExtended
     | GroupRegistered
     | ApplicationAccepted
     | ApplicationReturned
@@ -103,6 +105,7 @@ __all__ = [
     "ApplicationSubmitted",
     "ApplicationWithdrawn",
     "AssignmentCompleted",
+    "CampaignDeadlineExtended",
     "CampaignForwarded",
     "Contact",
     "DocumentFailed",

@@ -172,6 +172,23 @@ class CampaignForwarded(Event):
     member_enterprises: tuple[MemberEnterprise, ...]
 
 
+class CampaignDeadlineExtended(Event):
+    """A recommending unit extended its own deadline (the audit row stays in intake).
+
+    An extension only ever moves the deadline later, so the latest deadline is the current one.
+    """
+
+    type: Literal["campaign.deadline_extended"] = "campaign.deadline_extended"
+    extension_id: uuid.UUID
+    unit_id: str
+    unit_name: str
+    previous_deadline_at: AwareDatetime
+    new_deadline_at: AwareDatetime
+    reason: str
+    extended_by: str
+    extended_at: AwareDatetime
+
+
 class RegisteredTopic(Record):
     topic_name: str
     registration_number: str

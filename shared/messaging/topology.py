@@ -80,6 +80,7 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
                 "application.withdrawn",
                 "evidence.stored",
                 "campaign.forwarded",
+                "campaign.deadline_extended",
                 "document.rendered",
             ),
         ),
@@ -102,6 +103,8 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
                 *SUBMISSIONS,
                 "application.withdrawn",
                 "campaign.forwarded",
+                # the unit's deadline moved: its reminders follow, its members are told
+                "campaign.deadline_extended",
                 *APPLICATION_DECISIONS,
                 "unit.disqualified",
                 "reviewer.assigned",

@@ -71,6 +71,18 @@ DEFAULT_TEMPLATES: dict[str, TemplateText] = {
         "（{{ unit_doc_number }}）。</p><p>主题：{{ theme }}</p>"
         "<p>请于 <strong>{{ deadline_text }}</strong>（北京时间）前提交申报材料。</p>",
     ),
+    "campaign_deadline_extended": _mail(
+        "申报截止时间已延长至{{ deadline_text }}：{{ unit_name }}",
+        "{{ unit_name }}已将申报截止时间由 {{ previous_deadline_text }} 延长至 "
+        "{{ deadline_text }}（北京时间）。\n"
+        "{% if reason %}延期原因：{{ reason }}\n{% endif %}"
+        "{{ enterprise_name }}如尚未提交申报，请于 {{ deadline_text }}（北京时间）前"
+        "通过 qcflow 向{{ unit_name }}提交申报材料。\n",
+        "<p>{{ unit_name }}已将申报截止时间由 {{ previous_deadline_text }} 延长至 "
+        "<strong>{{ deadline_text }}</strong>（北京时间）。</p>"
+        "{% if reason %}<p>延期原因：{{ reason }}</p>{% endif %}"
+        "<p>{{ enterprise_name }}如尚未提交申报，请在新的截止时间前提交申报材料。</p>",
+    ),
     "submission_receipt": TemplateText(
         subject="【qcflow】申报回执：{{ certificate_line }}《{{ topic_name }}》{{ again }}",
         text=_GREETING + "您的全国优秀质量管理小组申报已于 {{ submitted_at_text }}（北京时间）"
@@ -232,6 +244,7 @@ DEFAULT_TEMPLATES: dict[str, TemplateText] = {
 
 TEMPLATE_LABELS: dict[str, str] = {
     "campaign_forwarded": "推荐单位转发申报通知",
+    "campaign_deadline_extended": "推荐单位延长申报截止时间",
     "submission_receipt": "申报提交回执",
     "application_returned": "退回修改",
     "application_rejected": "未通过形式审查",
@@ -262,6 +275,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "unit_doc_number": "藏质协字（2023）6号",
     "theme": "数字赋能 激发动能 提升效能",
     "deadline_text": "2023年06月28日 17:00",
+    "previous_deadline_text": "2023年06月21日 17:00",
     "enterprise_name": "国网西藏电力有限公司拉萨供电公司",
     "certificate_line": "国网西藏电力有限公司拉萨供电公司 雪域先锋QC小组",
     "group_name": "雪域先锋QC小组",

@@ -24,6 +24,7 @@ from services.render.renderers.bundle import Format, Renderers
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
+CHILD_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ def _start_child(public_url: str) -> None:
     """In the child: die with the service, then build the renderers once (fonts, templates)."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Documents wait in a queue; people wait on HTTP answers. Where both share cores, the
+    # drawing yields to the services' request handling.
+    os.nice(CHILD_NICENESS)
     from services.render.renderers.pdf import PdfRenderer  # noqa: PLC0415 - in the child only
 
     global _CHILD_RENDERERS  # noqa: PLW0603 - one set of warm renderers per child process

@@ -26,7 +26,7 @@ from services.render.domain.tables import template_to_data
 from services.render.models import RenderedDocument, RenderFailure, messaging_tables
 from services.render.service import document_key, upload_table_template
 from services.render.subscribers import handlers
-from services.render.workers import ProcessRenderWorker
+from services.render.workers import CHILD_NICENESS, ProcessRenderWorker
 from shared.events import (
     Applicant,
     ApplicationForm,
@@ -370,3 +370,11 @@ async def test_a_render_child_that_dies_is_replaced_and_its_document_rendered_on
     assert await announced(runtime, "document.failed", str(again)) == []
     assert (await queue_depths(runtime.broker, RENDER_QUEUE))["dead_letters"] == 0
     assert await render_worker.child_pid() != child
+
+
+async def test_the_render_child_yields_the_cores_to_request_handling(
+    render_worker: ProcessRenderWorker,
+) -> None:
+    child = await render_worker.child_pid()
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child) == min(own + CHILD_NICENESS, 19)

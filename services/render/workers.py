@@ -114,6 +114,8 @@ def _start_child(public_url: str) -> None:
     """In the child: die with the service, then build the renderers once (fonts, templates)."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Ctrl-C in `make run` reaches the whole process group: the service shuts its child down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Documents wait in a queue; people wait on HTTP answers. Where both share cores, the
     # drawing yields to the services' request handling.
     os.nice(CHILD_NICENESS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.domain.errors import (
@@ -61,6 +61,20 @@ async def mark_read(
     if delivery.read_at is None:
         delivery.read_at = now
     return delivery
+
+
+async def mark_all_read(session: AsyncSession, *, actor: Principal, now: datetime) -> int:
+    """Every unread in-app notification of the caller; returns how many were unread."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.channel == "in_app",
+            Delivery.recipient == actor.user_id,
+            Delivery.read_at.is_(None),
+        )
+        .values(read_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- templates -------------------------------------------------------------------------------

@@ -142,6 +142,11 @@ def _in_app_routes(api: APIRouter) -> None:
             )
             return [notification_out(d) for d in found]
 
+    @api.post("/notifications/read-all", summary="全部标为已读", tags=["站内通知"])
+    async def read_all(runtime: RuntimeDep, actor: CurrentPrincipal, now: Now) -> dict[str, int]:
+        async with runtime.transaction() as session:
+            return {"marked_read": await admin.mark_all_read(session, actor=actor, now=now)}
+
     @api.post("/notifications/{notification_id}/read", summary="标为已读", tags=["站内通知"])
     async def read(
         runtime: RuntimeDep, actor: CurrentPrincipal, now: Now, notification_id: uuid.UUID

@@ -80,7 +80,7 @@ const qcNotifications = (() => {
         mark.type = "button";
         mark.className = "bell-mark";
         mark.textContent = "标为已读";
-        mark.onclick = () => markRead([notification.notification_id]);
+        mark.onclick = () => markRead(notification.notification_id);
         row.append(" ", mark);
       }
       return row;
@@ -100,9 +100,9 @@ const qcNotifications = (() => {
       }
     }
 
-    async function markRead(ids) {
+    async function markRead(id) {
       try {
-        await Promise.all(ids.map((id) => call("POST", `/api/notifications/${encodeURIComponent(id)}/read`)));
+        await call("POST", `/api/notifications/${encodeURIComponent(id)}/read`);
       } catch (error) {
         showStatus(explain(error), true);
         return;
@@ -118,10 +118,12 @@ const qcNotifications = (() => {
     };
     readAll.onclick = async () => {
       try {
-        await markRead((await unreadOnes()).map((notification) => notification.notification_id));
+        await call("POST", "/api/notifications/read-all");
       } catch (error) {
         showStatus(explain(error), true);
+        return;
       }
+      await refresh();
     };
     root.hidden = false;
     refresh();

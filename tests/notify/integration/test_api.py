@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import httpx
@@ -66,6 +66,35 @@ async def test_in_app_list_and_mark_read(api: FastAPI, notify_node: NodeFactory)
         bad = await me.post("/api/notifications/not-a-uuid/read")
         assert bad.status_code == 422
         assert "通知编号" in bad.json()["detail"]
+
+
+async def test_mark_all_read_touches_only_the_callers_notifications(
+    api: FastAPI, notify_node: NodeFactory
+):
+    node = await notify_node()
+    mine, theirs = tag(), tag()
+    for run in (mine, mine, theirs):
+        event = submitted(run)
+        await node.publish(event)
+        await node.publish(rendered(str(event.application_id)))
+    async with client(api, f"user-{mine}") as me, client(api, f"user-{theirs}") as other:
+
+        async def unread(who: httpx.AsyncClient) -> list[dict[str, object]]:
+            found = await who.get("/api/notifications", params={"unread": "true"})
+            return found.json()  # type: ignore[no-any-return]
+
+        assert await eventually(lambda: _count_is(unread(me), 2))
+        assert await eventually(lambda: _count_is(unread(other), 1))
+        marked = await me.post("/api/notifications/read-all")
+        assert marked.status_code == 200
+        assert marked.json() == {"marked_read": 2}
+        assert await unread(me) == []
+        assert len(await unread(other)) == 1
+        assert (await me.post("/api/notifications/read-all")).json() == {"marked_read": 0}
+
+
+async def _count_is(found: Awaitable[list[dict[str, object]]], count: int) -> bool:
+    return len(await found) == count
 
 
 async def test_anonymous_and_non_admin_are_refused(api: FastAPI):

@@ -19,6 +19,7 @@ def create_app(settings: Settings) -> FastAPI:
     worker = create_render_worker(
         in_child_process=settings.render_in_child_process, public_url=settings.public_url
     )
+    runtime.background_jobs.append(worker.warm_up)  # a one-shot job: done once it returns
     runtime.shutdown_hooks.append(worker.close)
     runtime.consume(handlers(worker, runtime.store, runtime.transaction))
     app = FastAPI(

@@ -46,6 +46,8 @@ class RenderProcessLostError(Exception):
 class RenderWorker(Protocol):
     async def render(self, call: RenderCall) -> dict[Format, bytes]: ...
 
+    async def warm_up(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -58,6 +60,9 @@ class ThreadRenderWorker:
         context = contextvars.copy_context()  # the correlation id, for the renderers' log lines
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, context.run, call.run, self._renderers)
+
+    async def warm_up(self) -> None:
+        """Nothing to start: the renderers were built with this worker."""
 
     def close(self) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)
@@ -90,6 +95,10 @@ class ProcessRenderWorker:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._start()
             raise RenderProcessLostError(str(exc)) from exc
+
+    async def warm_up(self) -> None:
+        """Start the child (and its renderers) now, not with the first document after a deploy."""
+        log.info("render child process %s ready", await self.child_pid())
 
     async def child_pid(self) -> int:
         """The process drawing the documents now (for operators and the tests)."""

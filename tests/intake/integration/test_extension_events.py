@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import aio_pika
-
-from shared.messaging.topology import SERVICE_QUEUES
+from tests.intake.integration.bus import on_notify_queue
 from tests.intake.integration.conftest import Intake, Season
-
-NOTIFY_QUEUE = SERVICE_QUEUES["notify"].name
-
-
-async def extension_on_notify_queue(
-    amqp_url: str, unit_id: str, *, timeout_s: float = 20
-) -> dict[str, Any]:
-    """Take from notify's queue (no notify runs here) until the relay delivered the extension."""
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(NOTIFY_QUEUE, passive=True)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            message = await queue.get(no_ack=True, fail=False)
-            if message is None:
-                await asyncio.sleep(0.1)
-                continue
-            body: dict[str, Any] = json.loads(message.body)
-            if body["type"] == "campaign.deadline_extended" and body["unit_id"] == unit_id:
-                return body
-    return {}
 
 
 async def current_deadline(intake: Intake, season: Season) -> datetime:
@@ -65,7 +37,9 @@ async def test_extending_the_deadline_publishes_deadline_extended_to_notify(
     assert event["reason"] == "高原地区网络中断"
     assert event["extended_by"] == f"sec-{season.unit_id.removeprefix('u-')}"
     assert datetime.now(UTC) - datetime.fromisoformat(event["extended_at"]) < timedelta(minutes=1)
-    on_bus = await extension_on_notify_queue(intake.amqp_url, season.unit_id)
+    on_bus = await on_notify_queue(
+        intake.amqp_url, "campaign.deadline_extended", unit_id=season.unit_id
+    )
     assert on_bus["event_id"] == event["event_id"]
 
 

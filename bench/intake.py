@@ -99,6 +99,14 @@ def run(options: Options) -> Result:
             note="5→50 MB, marginal",
         )
     )
+    result.add(
+        Row(
+            "RSS growth per MB, multipart only",
+            rss["multipart_growth_per_mb"],
+            "MB/MB",
+            note="20→50 MB: both streamed as 5 MiB parts",
+        )
+    )
     return result
 
 
@@ -135,9 +143,13 @@ async def _rss(platform: Platform, headers: dict[str, str], pid: int) -> dict[st
                 "growth_mb": growth[size_mb],
                 "vmhwm_growth_mb": round((hwm_kb - before_kb) / 1024, 1) if hwm_reset else None,
             }
-    small, large = growth[RSS_SIZES_MB[0]], growth[RSS_SIZES_MB[-1]]
-    figures["growth_per_mb"] = round((large - small) / (RSS_SIZES_MB[-1] - RSS_SIZES_MB[0]), 3)
+    figures["growth_per_mb"] = _slope(growth, RSS_SIZES_MB[0], RSS_SIZES_MB[-1])
+    figures["multipart_growth_per_mb"] = _slope(growth, RSS_SIZES_MB[1], RSS_SIZES_MB[-1])
     return figures
+
+
+def _slope(growth: dict[int, float], small_mb: int, large_mb: int) -> float:
+    return round((growth[large_mb] - growth[small_mb]) / (large_mb - small_mb), 3)
 
 
 async def _upload(client: httpx.AsyncClient, size: int) -> int:

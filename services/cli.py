@@ -27,6 +27,7 @@ from shared.asyncapi import asyncapi_document
 from shared.db import create_engine, create_sessionmaker, transaction
 from shared.http import install_observability
 from shared.logging import configure_logging
+from shared.memory import return_large_buffers_to_the_os
 from shared.messaging.broker import create_broker, queue_depths
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letters
 from shared.messaging.outbox import count_pending
@@ -70,6 +71,7 @@ def serve(service: str) -> None:
     """Run one service (HTTP + its consumers and background jobs)."""
     settings = settings_for(_service(service))
     configure_logging(settings.service)
+    return_large_buffers_to_the_os()
     uvicorn.run(
         create_service_app(settings),
         host=settings.http_host,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import Campaign, Enterprise, RecommendingUnit, UnitCampaign, User
+from services.intake.schemas import UnitKind
 from services.intake.service import password_hasher
 from shared.auth import Role
 
@@ -73,7 +74,9 @@ async def seed_demo(session: AsyncSession, *, password: str, now: datetime | Non
         )
     )
     for unit_id, name, code in DEMO_UNITS:
-        await session.merge(RecommendingUnit(unit_id=unit_id, name=name, code=code))
+        await session.merge(
+            RecommendingUnit(unit_id=unit_id, name=name, code=code, kind=UnitKind.PROVINCE.value)
+        )
     await session.flush()
     await session.merge(
         UnitCampaign(

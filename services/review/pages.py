@@ -91,6 +91,11 @@ async def awards(request: Request) -> HTMLResponse:
     return render(request, "awards.html", "全国评审决定", "awards")
 
 
+@router.get("/static/common.js")
+async def common_script() -> FileResponse:
+    return FileResponse(HERE / "static" / "common.js", media_type="text/javascript")
+
+
 @router.get("/static/console.js")
 async def script() -> FileResponse:
     return FileResponse(HERE / "static" / "console.js", media_type="text/javascript")

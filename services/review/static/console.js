@@ -1,68 +1,8 @@
 "use strict";
 // The reviewer console: small pages over the JSON API. Data is written with textContent only.
 
-const TOKEN_KEY = "qcflow-token";
 const page = document.body.dataset.page;
 const subjectId = document.body.dataset.id;
-
-function token() {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-function say(text, kind) {
-  const box = document.getElementById("message");
-  box.textContent = text;
-  box.className = "message " + (kind || "ok");
-  box.hidden = false;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: { Authorization: "Bearer " + token(), "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    say(data.detail || "操作失败（" + response.status + "）", "error");
-    if (response.status === 401) document.getElementById("login").hidden = false;
-    throw new Error(data.detail);
-  }
-  return data;
-}
-
-function el(tag, text, attrs) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
-  return node;
-}
-
-function row(cells) {
-  const tr = el("tr");
-  cells.forEach((cell) => {
-    const td = el("td");
-    if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell ?? "";
-    tr.appendChild(td);
-  });
-  return tr;
-}
-
-async function download(path, filename) {
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
-  if (!response.ok) { say((await response.json()).detail || "下载失败", "error"); return; }
-  const url = URL.createObjectURL(await response.blob());
-  const anchor = el("a", null, { href: url, download: filename });
-  document.body.appendChild(anchor);
-  anchor.click();
-  anchor.remove();
-  URL.revokeObjectURL(url);
-}
 
 function checkbox(value) { return el("input", null, { type: "checkbox", value, "aria-label": "选择" }); }
 function checked(container) {
@@ -92,7 +32,7 @@ async function queuePage() {
   const form = document.getElementById("filters");
   async function load() {
     const params = new URLSearchParams([...new FormData(form)].filter(([, v]) => v));
-    const entries = await api("GET", "/api/entries?" + params);
+    const entries = await call("GET", "/api/entries?" + params);
     const body = document.getElementById("entries");
     body.replaceChildren(...entries.map((e) => row([
       checkbox(e.application_id), e.enterprise_name,
@@ -104,7 +44,7 @@ async function queuePage() {
   document.getElementById("auto-assign").addEventListener("click", async () => {
     const ids = checked("#entries");
     const perEntry = Number(document.getElementById("per-entry").value);
-    const made = await api("POST", "/api/assignments/auto", { per_entry: perEntry, application_ids: ids });
+    const made = await call("POST", "/api/assignments/auto", { per_entry: perEntry, application_ids: ids });
     say("已自动分配 " + made.length + " 项评审任务。");
     load();
   });
@@ -112,14 +52,14 @@ async function queuePage() {
 }
 
 async function entryPage() {
-  const entry = await api("GET", "/api/entries/" + subjectId);
+  const entry = await call("GET", "/api/entries/" + subjectId);
   const list = document.getElementById("entry");
   const fields = [["企业名称", entry.enterprise_name], ["小组名称", entry.group_name],
     ["课题名称", entry.topic_name], ["课题类型", entry.topic_type],
     ["状态", STATUS[entry.status] || entry.status], ["本级得分", entry.unit_score || "—"],
     ["全国得分", entry.national_score || "—"]];
   list.replaceChildren(...fields.flatMap(([k, v]) => [el("dt", k), el("dd", v, { "data-field": k })]));
-  const files = await api("GET", "/api/entries/" + subjectId + "/files");
+  const files = await call("GET", "/api/entries/" + subjectId + "/files");
   document.getElementById("files").replaceChildren(...files.map((f) => {
     const item = el("li", f.filename + "（" + f.kind + "，" + Math.ceil(f.size / 1024) + " KB） ");
     const button = el("button", "下载");
@@ -127,20 +67,20 @@ async function entryPage() {
     item.appendChild(button);
     return item;
   }));
-  const revisions = await api("GET", "/api/entries/" + subjectId + "/revisions");
+  const revisions = await call("GET", "/api/entries/" + subjectId + "/revisions");
   document.getElementById("revisions").replaceChildren(
     ...revisions.map((r) => el("li", "第" + r.revision + "版 " + new Date(r.submitted_at).toLocaleString("zh-CN"))));
   await loadAssignments();
-  const audit = await api("GET", "/api/audit?application_id=" + subjectId).catch(() => []);
+  const audit = await call("GET", "/api/audit?application_id=" + subjectId).catch(() => []);
   document.getElementById("audit").replaceChildren(...audit.map((a) => row([
     new Date(a.at).toLocaleString("zh-CN"), a.actor_name || a.actor_id, ACTIONS[a.action] || a.action, a.reason])));
-  const reviewers = await api("GET", "/api/reviewers").catch(() => []);
+  const reviewers = await call("GET", "/api/reviewers").catch(() => []);
   document.getElementById("reviewer").replaceChildren(
     ...reviewers.map((r) => el("option", r.name + "（" + r.user_id + "）", { value: r.user_id })));
 }
 
 async function loadAssignments() {
-  const assignments = await api("GET", "/api/assignments?application_id=" + subjectId).catch(() => []);
+  const assignments = await call("GET", "/api/assignments?application_id=" + subjectId).catch(() => []);
   document.getElementById("assignments").replaceChildren(...assignments.map((a) => row([
     a.reviewer_user_id, a.sheet_id, a.status, a.total || ""])));
 }
@@ -149,7 +89,7 @@ function wireEntryActions() {
   document.querySelectorAll("#screening button").forEach((button) => button.addEventListener("click", async () => {
     const reasons = checked("#screening").map((code) => ({
       code, note: document.querySelector("[name=note-" + code + "]").value }));
-    const entry = await api("POST", "/api/entries/" + subjectId + "/screening", {
+    const entry = await call("POST", "/api/entries/" + subjectId + "/screening", {
       outcome: button.dataset.outcome, reasons,
       correction_deadline_at: localToIso(document.getElementById("correction-deadline").value),
       comment: document.getElementById("screening-comment").value,
@@ -158,13 +98,13 @@ function wireEntryActions() {
     entryPage();
   }));
   document.getElementById("assign-reviewer").addEventListener("click", async () => {
-    await api("POST", "/api/entries/" + subjectId + "/assignments",
+    await call("POST", "/api/entries/" + subjectId + "/assignments",
       { reviewer_user_id: document.getElementById("reviewer").value });
     say("已分配评审专家。");
     loadAssignments();
   });
   document.getElementById("aggregate").addEventListener("click", async () => {
-    const result = await api("POST", "/api/entries/" + subjectId + "/aggregate",
+    const result = await call("POST", "/api/entries/" + subjectId + "/aggregate",
       { rule: document.getElementById("rule").value });
     const text = "最终得分 " + result.final_score + "（" + result.score_count + " 位专家，"
       + (result.method === "trimmed_mean" ? "去掉最高最低分后平均" : "算术平均") + "）";
@@ -176,11 +116,11 @@ function wireEntryActions() {
 }
 
 async function assignmentPage() {
-  const [assignment] = (await api("GET", "/api/assignments")).filter((a) => a.assignment_id === subjectId);
+  const [assignment] = (await call("GET", "/api/assignments")).filter((a) => a.assignment_id === subjectId);
   if (!assignment) { say("该评审任务不存在或不属于您。", "error"); return; }
-  const sheets = await api("GET", "/api/score-sheets");
+  const sheets = await call("GET", "/api/score-sheets");
   const sheet = sheets.find((s) => s.sheet_id === assignment.sheet_id);
-  const entry = await api("GET", "/api/entries/" + assignment.application_id);
+  const entry = await call("GET", "/api/entries/" + assignment.application_id);
   document.getElementById("assignment-entry").textContent =
     entry.enterprise_name + " " + entry.group_name + "：" + entry.topic_name + "（" + sheet.title + "）";
   document.getElementById("sheet-max").textContent = sheet.maximum;
@@ -204,24 +144,24 @@ async function assignmentPage() {
       marks[c.code] = document.querySelector("[name=" + c.code + "]").value;
       comments[c.code] = document.querySelector("[name=comment-" + c.code + "]").value;
     });
-    const saved = await api("POST", "/api/assignments/" + subjectId + "/scores", { marks, comments });
+    const saved = await call("POST", "/api/assignments/" + subjectId + "/scores", { marks, comments });
     say("评分已提交，合计 " + saved.total + " 分。");
   });
   document.getElementById("recuse").addEventListener("click", async () => {
     const reason = prompt("回避理由");
     if (!reason) return;
-    await api("POST", "/api/assignments/" + subjectId + "/recusal", { reason });
+    await call("POST", "/api/assignments/" + subjectId + "/recusal", { reason });
     say("已回避。");
   });
 }
 
 async function quotasPage() {
-  const units = await api("GET", "/api/units");
+  const units = await call("GET", "/api/units");
   document.getElementById("units").replaceChildren(...units.map((u) => {
     const input = el("input", null, { type: "number", min: "0", value: u.quota ?? "", "aria-label": u.unit_name + "名额", size: "4" });
     const save = el("button", "保存");
     save.addEventListener("click", async () => {
-      await api("PUT", "/api/units/" + u.unit_id + "/campaigns/" + u.campaign_id + "/quota", { quota: Number(input.value) });
+      await call("PUT", "/api/units/" + u.unit_id + "/campaigns/" + u.campaign_id + "/quota", { quota: Number(input.value) });
       say(u.unit_name + " 名额已设为 " + input.value + "。");
     });
     return row([u.unit_name, u.campaign_id, new Date(u.deadline_at).toLocaleString("zh-CN"),
@@ -232,13 +172,13 @@ async function quotasPage() {
 
 async function recommendationsPage() {
   async function load() {
-    const entries = (await api("GET", "/api/entries")).filter((e) => e.unit_score);
+    const entries = (await call("GET", "/api/entries")).filter((e) => e.unit_score);
     document.getElementById("candidates").replaceChildren(...entries.map((e) => row([
       e.status === "scored" ? checkbox(e.application_id) : "", e.enterprise_name, e.group_name,
       e.topic_name, e.unit_score, STATUS[e.status] || e.status])));
   }
   document.getElementById("recommend").addEventListener("click", async () => {
-    const result = await api("POST", "/api/recommendations", {
+    const result = await call("POST", "/api/recommendations", {
       application_ids: checked("#candidates"), justification: document.getElementById("justification").value });
     say("已推荐 " + result.filter((e) => e.status === "recommended").length + " 项，待批准 "
       + result.filter((e) => e.status === "pending_approval").length + " 项。");
@@ -253,12 +193,12 @@ function noticeActions(entry, reload) {
   objection.addEventListener("click", async () => {
     const text = prompt("异议内容"); if (!text) return;
     const raisedBy = prompt("异议人") || "匿名";
-    await api("POST", "/api/entries/" + entry.application_id + "/objections", { raised_by: raisedBy, text });
+    await call("POST", "/api/entries/" + entry.application_id + "/objections", { raised_by: raisedBy, text });
     say("异议已登记，处理后方可确定结果。");
   });
   const finalise = el("button", "公示期满，确定结果");
   finalise.addEventListener("click", async () => {
-    await api("POST", "/api/awards/finalise", { application_ids: [entry.application_id] });
+    await call("POST", "/api/awards/finalise", { application_ids: [entry.application_id] });
     say("结果已确定。");
     reload();
   });
@@ -269,7 +209,7 @@ function noticeActions(entry, reload) {
 
 async function awardsPage() {
   async function load() {
-    const all = await api("GET", "/api/entries");
+    const all = await call("GET", "/api/entries");
     const pending = all.filter((e) => e.status === "pending_approval");
     const entries = all.filter((e) => e.status !== "pending_approval");
     document.getElementById("pending-approvals").replaceChildren(...pending.map((e) => {
@@ -278,7 +218,7 @@ async function awardsPage() {
       const decide = (ok) => async () => {
         const reason = ok ? "" : prompt("不批准的理由");
         if (!ok && !reason) return;
-        await api("POST", "/api/recommendations/" + e.application_id + "/approval", { approve: ok, reason: reason || "" });
+        await call("POST", "/api/recommendations/" + e.application_id + "/approval", { approve: ok, reason: reason || "" });
         say(ok ? "已批准超名额推荐。" : "已退回本单位。");
         load();
       };
@@ -294,7 +234,7 @@ async function awardsPage() {
   }
   document.querySelectorAll("button[data-decision]").forEach((button) => button.addEventListener("click", async () => {
     const decisions = checked("#national-entries").map((id) => ({ application_id: id, decision: button.dataset.decision }));
-    const done = await api("POST", "/api/awards", {
+    const done = await call("POST", "/api/awards", {
       decisions, public_notice_until: localToIso(document.getElementById("notice-until").value) });
     say("已作出 " + done.length + " 项决定。");
     load();
@@ -309,7 +249,7 @@ document.getElementById("save-token").addEventListener("click", () => {
 
 async function reviewersPage() {
   async function load() {
-    const reviewers = await api("GET", "/api/reviewers");
+    const reviewers = await call("GET", "/api/reviewers");
     document.getElementById("reviewers").replaceChildren(...reviewers.map((r) => row([
       r.user_id, r.name, r.email, r.enterprise_id, r.conflict_enterprise_ids.join("、")])));
   }
@@ -318,7 +258,7 @@ async function reviewersPage() {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(form));
     data.conflict_enterprise_ids = data.conflict_enterprise_ids.split(/[,，、\s]+/).filter(Boolean);
-    await api("PUT", "/api/reviewers", data);
+    await call("PUT", "/api/reviewers", data);
     say("已保存专家 " + data.name + "。");
     form.reset();
     load();

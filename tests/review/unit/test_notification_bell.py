@@ -45,6 +45,8 @@ async def test_bell_console_page_points_at_notify_and_may_fetch_from_it(
         response.text.index(f'<script src="{page_script}">'),
     )
     assert bell < page, "the page script mounts the bell: notifications.js must load first"
+    helpers = response.text.index('<script src="/console/static/common.js">')
+    assert helpers < page, "the page script uses common.js's helpers: it must load first"
     assert response.headers["content-security-policy"].endswith(f"connect-src 'self' {NOTIFY}")
 
 
@@ -53,6 +55,7 @@ async def test_bell_console_page_points_at_notify_and_may_fetch_from_it(
     [
         ("/console/static/notifications.js", "text/javascript"),
         ("/console/static/notifications.css", "text/css"),
+        ("/console/static/common.js", "text/javascript"),
     ],
 )
 async def test_bell_files_are_served(console: httpx.AsyncClient, path: str, media_type: str):

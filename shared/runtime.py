@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from faststream.rabbit import RabbitBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from shared.cancellation import cancel_until_done
 from shared.db import SessionMaker, create_engine, create_sessionmaker
 from shared.db import transaction as db_transaction
 from shared.events import Event
@@ -97,15 +98,19 @@ class Runtime:
         jobs = [self.relay.run, *self.background_jobs]
         self._tasks = [asyncio.create_task(job(), name=job.__qualname__) for job in jobs]
 
+    @property
+    def running_jobs(self) -> list[str]:
+        """Background jobs still running (after `stop`, the ones that would not stop)."""
+        return [task.get_name() for task in self._tasks if not task.done()]
+
     async def stop(self) -> None:
         """Stop background jobs, consumers (in-flight handlers get the grace period), the pool.
 
         Every step is bounded: a part that does not finish in time is logged with its stack and
         left behind, so a shutdown never hangs (unacknowledged messages are redelivered).
         """
-        for task in self._tasks:
-            task.cancel()
-        await _bounded("background jobs", self._tasks, timeout_s=10)
+        left_running = await cancel_until_done(self._tasks, timeout_s=10)
+        _log_left_running("background jobs", left_running, timeout_s=10)
         grace = self.settings.shutdown_grace_s + 5
         await _bounded("broker", [asyncio.create_task(self.broker.stop())], timeout_s=grace)
         for hook in self.shutdown_hooks:
@@ -145,7 +150,11 @@ async def _bounded(part: str, tasks: list[asyncio.Task[Any]], *, timeout_s: floa
     if not tasks:
         return
     _, pending = await asyncio.wait(tasks, timeout=timeout_s)
-    for task in pending:
+    _log_left_running(part, pending, timeout_s=timeout_s)
+
+
+def _log_left_running(part: str, tasks: Collection[asyncio.Task[Any]], *, timeout_s: float) -> None:
+    for task in tasks:
         stack = "".join(traceback.format_stack(task.get_stack()[-1])) if task.get_stack() else ""
         log.error("shutdown: %s did not stop within %.0f s; leaving it\n%s", part, timeout_s, stack)
 

@@ -9,6 +9,7 @@ from services.intake import repository, service
 from services.intake.domain.scanning import ScanStatus
 from services.intake.scanner import scan_stream
 from services.intake.settings import IntakeSettings
+from shared.cancellation import cancel_requested
 from shared.runtime import BackgroundJob, Runtime
 from shared.storage import ObjectNotFoundError
 
@@ -38,7 +39,7 @@ async def rescan_held_files(runtime: Runtime, settings: IntakeSettings) -> int:
 
 def rescan_job(runtime: Runtime, settings: IntakeSettings) -> BackgroundJob:
     async def run() -> None:
-        while True:
+        while not cancel_requested():
             await asyncio.sleep(settings.rescan_interval_s)
             try:
                 await rescan_held_files(runtime, settings)

@@ -13,6 +13,7 @@ import stamina
 from services.notify import reminders, sending
 from services.notify.channels import Channels
 from services.notify.service import RETRY_SCHEDULE_S
+from shared.cancellation import cancel_requested
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class DeliveryDispatcher:
         self._clock = clock
 
     async def run(self) -> None:
-        while True:
+        while not cancel_requested():
             try:
                 sent = await self.dispatch_due()
             except Exception:
@@ -97,7 +98,7 @@ class ReminderScheduler:
         self._clock = clock
 
     async def run(self) -> None:
-        while True:
+        while not cancel_requested():
             try:
                 await self.tick()
             except Exception:

@@ -9,6 +9,7 @@ from prometheus_client import Gauge
 from sqlalchemy import func, select
 
 from services.notify.models import Delivery
+from shared.cancellation import cancel_requested
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class DeliveryMetrics:
             self.deliveries.labels(status, channel).set(count)
 
     async def run(self) -> None:
-        while True:
+        while not cancel_requested():
             try:
                 await self.refresh()
             except Exception:

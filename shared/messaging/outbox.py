@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from shared.cancellation import cancel_requested
 from shared.db import SessionMaker, transaction
 from shared.events import Event
 from shared.messaging.tables import MessagingTables
@@ -69,7 +70,7 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        while True:
+        while not cancel_requested():
             try:
                 published = await self.publish_pending()
             except Exception:

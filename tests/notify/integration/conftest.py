@@ -133,6 +133,8 @@ async def notify_node(
     for node in nodes:
         await node.runtime.stop()
     await _forget_pending_deliveries(infra.database_url("notify"))
+    # A job left running would go on sending the next tests' deliveries to this test's servers.
+    assert [job for node in nodes for job in node.runtime.running_jobs] == []
 
 
 async def _forget_pending_deliveries(database_url: str) -> None:

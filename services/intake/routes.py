@@ -111,11 +111,15 @@ async def get_application(
 
 @router.put("/applications/{application_id}", summary="修改草稿")
 async def update_application(
-    application_id: uuid.UUID, body: ApplicationFormIn, actor: CurrentPrincipal, runtime: RuntimeDep
+    application_id: uuid.UUID,
+    body: ApplicationFormIn,
+    actor: CurrentPrincipal,
+    runtime: RuntimeDep,
+    now: Now,
 ) -> ApplicationOut:
     async with runtime.transaction() as session:
         application = await service.update_application(
-            session, actor=actor, application_id=application_id, form=body
+            session, actor=actor, application_id=application_id, form=body, now=now
         )
         return await _application_out(session, application)
 

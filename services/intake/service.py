@@ -47,6 +47,7 @@ from shared.events import (
     ApplicationAwarded,
     ApplicationDisqualified,
     ApplicationDraftCreated,
+    ApplicationDraftUpdated,
     ApplicationDraftWithdrawn,
     ApplicationForm,
     ApplicationNotAwarded,
@@ -151,7 +152,12 @@ async def create_application(
 
 
 async def update_application(
-    session: AsyncSession, *, actor: Principal, application_id: uuid.UUID, form: ApplicationFormIn
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    application_id: uuid.UUID,
+    form: ApplicationFormIn,
+    now: datetime,
 ) -> Application:
     application = await load_for_actor(
         session, actor=actor, application_id=application_id, for_update=True
@@ -159,7 +165,29 @@ async def update_application(
     ensure_allowed(ApplicationStatus(application.status), "edit")
     check_form(_form_facts(form, await _registered_name(session, application.enterprise_id)))
     application.form = _stored_form(form, str(application.form["recommending_unit_name"]))
+    if application.status == ApplicationStatus.DRAFT:
+        await _announce_draft_edit(session, application, form, now=now)
     return application
+
+
+async def _announce_draft_edit(
+    session: AsyncSession, application: Application, form: ApplicationFormIn, *, now: datetime
+) -> None:
+    """Only drafts: once submitted, the unit and notify hear the names from the submission."""
+    await add_to_outbox(
+        session,
+        messaging_tables,
+        ApplicationDraftUpdated(
+            campaign_id=application.campaign_id,
+            application_id=application.application_id,
+            unit_id=application.unit_id,
+            enterprise_id=application.enterprise_id,
+            enterprise_name=form.enterprise_name,
+            group_name=form.group_name,
+            topic_name=form.topic_name,
+            updated_at=now,
+        ),
+    )
 
 
 async def _registered_name(session: AsyncSession, enterprise_id: str) -> str:

@@ -105,7 +105,11 @@ class CampaignUnit(Base):
 
 
 class DraftRecord(Base):
-    """A draft 申报表 and its applicant; reminded of the unit's deadline until submitted."""
+    """A draft 申报表 and its applicant; reminded of the unit's deadline until submitted.
+
+    An edit (`application.draft_updated`) may overtake the draft's creation: until the creation
+    arrives, `applicant` and `created_at` are None and the draft is not reminded.
+    """
 
     __tablename__ = "notify_drafts"
 
@@ -113,12 +117,15 @@ class DraftRecord(Base):
     campaign_id: Mapped[str] = mapped_column(String(64), index=True)
     unit_id: Mapped[str] = mapped_column(String(64), index=True)
     enterprise_id: Mapped[str] = mapped_column(String(64))
-    applicant: Mapped[dict[str, Any]] = mapped_column(JSON)
+    applicant: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     enterprise_name: Mapped[str] = mapped_column(String(200))
     group_name: Mapped[str] = mapped_column(String(200))
     topic_name: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the event that set the names happened (its created_at or updated_at): an older
+    # event arriving late keeps its hands off them.
+    named_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class UnitPackageRecord(Base):

@@ -148,6 +148,8 @@ async def _draft_reminders(
     )
     reminders: list[Reminder] = []
     for draft, unit in await session.execute(query):
+        if draft.created_at is None:
+            continue  # known from an edit only: its creation (who to remind) has not arrived yet
         due = due_reminder(as_utc(unit.deadline_at), now, armed_at=as_utc(draft.created_at))
         if due is None:
             continue

@@ -22,6 +22,7 @@ from services.notify.domain.reminders import (
     PACKAGE_RETURNED,
     PACKAGE_SUBMITTED,
     UNIT_DISQUALIFIED,
+    are_newer_names,
     is_later_package_step,
 )
 from services.notify.models import (
@@ -41,6 +42,7 @@ from services.notify.notifications import (
 from shared.events import (
     ApplicationAwarded,
     ApplicationDraftCreated,
+    ApplicationDraftUpdated,
     ApplicationDraftWithdrawn,
     ApplicationNotAwarded,
     ApplicationRecommended,
@@ -476,14 +478,45 @@ async def note_draft_created(session: AsyncSession, event: ApplicationDraftCreat
     if draft is None:
         draft = DraftRecord(application_id=str(event.application_id))
         session.add(draft)
+    _place_draft(draft, event)
+    draft.applicant = dict(event.applicant.model_dump(mode="json"))
+    draft.created_at = event.created_at
+    _name_draft(draft, event, named_at=event.created_at)
+
+
+async def note_draft_updated(session: AsyncSession, event: ApplicationDraftUpdated) -> None:
+    """An edit overtaking its draft's creation keeps what it knows; the creation adds the rest."""
+    draft = await session.get(DraftRecord, str(event.application_id), with_for_update=True)
+    if draft is None:
+        draft = DraftRecord(
+            application_id=str(event.application_id), applicant=None, created_at=None
+        )
+        session.add(draft)
+    _place_draft(draft, event)
+    _name_draft(draft, event, named_at=event.updated_at)
+
+
+def _place_draft(
+    draft: DraftRecord, event: ApplicationDraftCreated | ApplicationDraftUpdated
+) -> None:
     draft.campaign_id = event.campaign_id or ""
     draft.unit_id = event.unit_id
     draft.enterprise_id = event.enterprise_id
-    draft.applicant = dict(event.applicant.model_dump(mode="json"))
+
+
+def _name_draft(
+    draft: DraftRecord,
+    event: ApplicationDraftCreated | ApplicationDraftUpdated,
+    *,
+    named_at: datetime,
+) -> None:
+    stored_at = as_utc(draft.named_at) if draft.named_at is not None else None
+    if not are_newer_names(stored_at, named_at):
+        return
     draft.enterprise_name = event.enterprise_name
     draft.group_name = event.group_name
     draft.topic_name = event.topic_name
-    draft.created_at = event.created_at
+    draft.named_at = named_at
 
 
 async def note_draft_withdrawn(session: AsyncSession, event: ApplicationDraftWithdrawn) -> None:

@@ -11,6 +11,7 @@ from shared.messaging.consumer import Handler
 def handlers(public_url: str) -> dict[str, Handler]:
     return {
         "application.draft_created": service.note_draft_created,
+        "application.draft_updated": service.note_draft_updated,
         "application.draft_withdrawn": service.note_draft_withdrawn,
         "application.submitted": partial(service.note_submission, public_url=public_url),
         "application.resubmitted": partial(service.note_submission, public_url=public_url),

@@ -9,6 +9,7 @@ from shared.events.base import Event
 from shared.events.intake import (
     Applicant,
     ApplicationDraftCreated,
+    ApplicationDraftUpdated,
     ApplicationDraftWithdrawn,
     ApplicationForm,
     ApplicationResubmitted,
@@ -54,6 +55,7 @@ AnyEvent = Annotated[
     | ApplicationResubmitted
     | ApplicationWithdrawn
     | ApplicationDraftCreated
+    | ApplicationDraftUpdated
     | ApplicationDraftWithdrawn
     | EvidenceStored
     | CampaignForwarded
@@ -94,6 +96,7 @@ __all__ = [
     "ApplicationAwarded",
     "ApplicationDisqualified",
     "ApplicationDraftCreated",
+    "ApplicationDraftUpdated",
     "ApplicationDraftWithdrawn",
     "ApplicationForm",
     "ApplicationNotAwarded",

@@ -130,6 +130,19 @@ class ApplicationDraftCreated(Event):
     created_at: AwareDatetime
 
 
+class ApplicationDraftUpdated(Event):
+    """An applicant edited a draft before its first submission; the names are the edited ones."""
+
+    type: Literal["application.draft_updated"] = "application.draft_updated"
+    application_id: uuid.UUID
+    unit_id: str
+    enterprise_id: str
+    enterprise_name: str
+    group_name: str
+    topic_name: str = ""
+    updated_at: AwareDatetime
+
+
 class ApplicationDraftWithdrawn(Event):
     """A draft was withdrawn before its first submission (after it: application.withdrawn)."""
 

@@ -99,6 +99,7 @@ SERVICE_QUEUES: dict[str, ServiceQueue] = {
             (
                 # drafts: their applicants are reminded of the unit's deadline until they submit
                 "application.draft_created",
+                "application.draft_updated",
                 "application.draft_withdrawn",
                 *SUBMISSIONS,
                 "application.withdrawn",

@@ -9,6 +9,7 @@ from typing import Any
 from shared.events import (
     Applicant,
     ApplicationDraftCreated,
+    ApplicationDraftUpdated,
     ApplicationDraftWithdrawn,
     ApplicationForm,
     ApplicationSubmitted,
@@ -126,6 +127,22 @@ def draft_created(
         group_name=f"雪域先锋QC小组{n}",
         topic_name="降低配电网线路故障停电时长",
         created_at=created_at or datetime.now(UTC),
+    )
+
+
+def draft_updated(
+    draft: ApplicationDraftCreated, *, group_name: str, updated_at: datetime
+) -> ApplicationDraftUpdated:
+    """The applicant renamed the group of `draft`."""
+    return ApplicationDraftUpdated(
+        campaign_id=draft.campaign_id,
+        application_id=draft.application_id,
+        unit_id=draft.unit_id,
+        enterprise_id=draft.enterprise_id,
+        enterprise_name=draft.enterprise_name,
+        group_name=group_name,
+        topic_name=draft.topic_name,
+        updated_at=updated_at,
     )
 
 

@@ -70,3 +70,11 @@ def is_later_package_step(current: tuple[str, int], step: tuple[str, int]) -> bo
 def is_package_outstanding(status: str | None) -> bool:
     """The unit still owes the national office its package: none yet, or returned to it."""
     return status is None or status == PACKAGE_RETURNED
+
+
+def are_newer_names(named_at: datetime | None, event_at: datetime) -> bool:
+    """Whether a draft event's names replace the stored ones (`named_at`: none stored yet).
+
+    Draft events may arrive out of order: names from an older event must not undo newer ones.
+    """
+    return named_at is None or event_at >= named_at

@@ -17,6 +17,7 @@ from shared.events import (
 )
 from tests.notify.events import (
     draft_created,
+    draft_updated,
     draft_withdrawn,
     forwarded,
     package_step,
@@ -52,6 +53,26 @@ async def drafts_stored(node: NotifyNode, *drafts: ApplicationDraftCreated) -> b
     async with node.runtime.transaction() as session:
         ids = [str(d.application_id) for d in drafts]
         query = select(func.count()).where(DraftRecord.application_id.in_(ids))
+        return await session.scalar(query) == len(drafts)
+
+
+async def stored_draft(node: NotifyNode, draft: ApplicationDraftCreated) -> DraftRecord | None:
+    async with node.runtime.transaction() as session:
+        return await session.get(DraftRecord, str(draft.application_id))
+
+
+async def draft_named(node: NotifyNode, draft: ApplicationDraftCreated, group_name: str) -> bool:
+    stored = await stored_draft(node, draft)
+    return stored is not None and stored.group_name == group_name
+
+
+async def drafts_created(node: NotifyNode, *drafts: ApplicationDraftCreated) -> bool:
+    """Their creation arrived (an earlier edit alone stores a draft without `created_at`)."""
+    async with node.runtime.transaction() as session:
+        ids = [str(d.application_id) for d in drafts]
+        query = select(func.count()).where(
+            DraftRecord.application_id.in_(ids), DraftRecord.created_at.is_not(None)
+        )
         return await session.scalar(query) == len(drafts)
 
 
@@ -156,6 +177,58 @@ async def test_submitted_or_withdrawn_drafts_get_no_reminder(notify_node: NodeFa
     assert [
         await email_rows(node, f"draft:{d.application_id}") for d in (kept, sent_on, withdrawn)
     ] == [1, 0, 0]
+
+
+async def test_a_renamed_draft_is_reminded_with_its_new_group_name(
+    notify_node: NodeFactory, smtp: SmtpServer
+):
+    clock = FixedClock(UNIT_DEADLINE - timedelta(days=10))
+    node = await notify_node(clock=clock)
+    run = tag()
+    [draft] = await forwarded_with_drafts(node, run, 1, created_at=clock.now)
+    await node.publish(draft_updated(draft, group_name="高原之鹰QC小组", updated_at=clock.now))
+    assert await eventually(lambda: draft_named(node, draft, "高原之鹰QC小组"))
+
+    clock.now = UNIT_DEADLINE - timedelta(days=7)
+    await node.reminders.tick()
+    address = f"drafter0-{run}@example.com"
+    assert await eventually(lambda: smtp.inbox.to(address))
+    assert reminder_subjects(smtp, address, "草稿") == [
+        "【qcflow】申报表草稿尚未提交（还剩7天）：高原之鹰QC小组"
+    ]
+
+
+async def test_an_edit_overtaking_its_draft_creation_keeps_the_newer_names(
+    notify_node: NodeFactory, smtp: SmtpServer
+):
+    clock = FixedClock(UNIT_DEADLINE - timedelta(days=7))
+    node = await notify_node(clock=clock)
+    run = tag()
+    await node.publish(forwarded(run, deadline_at=UNIT_DEADLINE))
+    draft = draft_created(run, created_at=clock.now - timedelta(days=3))
+    edit = draft_updated(
+        draft, group_name="高原之鹰QC小组", updated_at=clock.now - timedelta(days=1)
+    )
+    await node.publish(edit)
+    assert await eventually(lambda: draft_named(node, draft, "高原之鹰QC小组"))
+    assert await eventually(lambda: unit_forwarded(node, run))
+    await node.reminders.tick()
+    assert await email_rows(node, f"draft:{draft.application_id}") == 0  # no applicant yet
+
+    await node.publish(draft)
+    assert await eventually(lambda: drafts_created(node, draft))
+    stored = await stored_draft(node, draft)
+    assert stored is not None
+    assert (stored.group_name, stored.applicant) == (
+        "高原之鹰QC小组",
+        draft.applicant.model_dump(mode="json"),
+    )
+    await node.reminders.tick()
+    address = f"drafter0-{run}@example.com"
+    assert await eventually(lambda: smtp.inbox.to(address))
+    assert reminder_subjects(smtp, address, "草稿") == [
+        "【qcflow】申报表草稿尚未提交（还剩7天）：高原之鹰QC小组"
+    ]
 
 
 async def test_draft_created_after_a_threshold_skips_it(notify_node: NodeFactory):

@@ -11,6 +11,7 @@ from services.notify.domain.reminders import (
     PACKAGE_RETURNED,
     PACKAGE_SUBMITTED,
     UNIT_DISQUALIFIED,
+    are_newer_names,
     due_reminder,
     is_later_package_step,
     is_package_outstanding,
@@ -119,3 +120,16 @@ def test_package_steps_arriving_in_any_order_keep_the_newest(current, step, is_l
 )
 def test_a_package_is_outstanding_until_submitted(status, is_outstanding):
     assert is_package_outstanding(status) is is_outstanding
+
+
+@pytest.mark.parametrize(
+    ("named_at", "event_at", "replaces"),
+    [
+        (None, at(5), True),  # nothing stored yet: an edit overtaking its creation
+        (at(5), at(4), True),  # a later edit
+        (at(5), at(5), True),  # the same event again
+        (at(4), at(5), False),  # the creation (or an older edit) arriving after a newer edit
+    ],
+)
+def test_draft_names_are_replaced_only_by_an_event_at_least_as_new(named_at, event_at, replaces):
+    assert are_newer_names(named_at, event_at) is replaces

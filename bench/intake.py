@@ -26,6 +26,7 @@ from bench.platform import (
     MB,
     Applicant,
     RssSampler,
+    applicant_accounts,
     login,
     reset_peak_rss,
     running_platform,
@@ -52,7 +53,7 @@ def run(options: Options) -> Result:
         log(f"intake: RSS while streaming {', '.join(map(str, RSS_SIZES_MB))} MB uploads")
         rss = asyncio.run(_rss(platform, headers, pid))
         log(f"intake: {n} submissions at concurrency {concurrency}")
-        applicant = Applicant(platform.url("intake"), headers)
+        applicant = Applicant(platform.url("intake"), applicant_accounts(platform, concurrency))
         asyncio.run(applicant.submit_many(concurrency, concurrency=concurrency, tag="warm"))
         applicant.latencies = {kind: [] for kind in applicant.latencies}
         started = time.perf_counter()

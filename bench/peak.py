@@ -20,6 +20,7 @@ import collections
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,10 @@ import httpx
 
 from bench.common import Options, Result, Row, Target, bare_render, log, percentile
 from bench.platform import (
-    APPLICANT_EMAIL,
+    Account,
     Applicant,
     Submission,
+    applicant_accounts,
     login,
     running_platform,
     spawn_render,
@@ -63,10 +65,12 @@ def run(options: Options) -> Result:
                 ("intake", "review", "render", "notify"), Path(tmp), smtp_port=smtp.port
             ) as platform,
         ):
-            headers = login(platform)
+            site = Site(
+                platform, smtp, login(platform), applicant_accounts(platform, options.concurrency)
+            )
             log(f"peak: {SINGLES} applications one at a time on the idle platform")
             singles = [
-                asyncio.run(_drill(platform, smtp, headers, 1, f"r0{i}-", 120.0, 1, poll_s=0.02))
+                asyncio.run(_drill(site, 1, f"r0{i}-", 120.0, 1, poll_s=0.02))
                 for i in range(SINGLES)
             ]
             for replicas in (1, 2):
@@ -76,9 +80,7 @@ def run(options: Options) -> Result:
                 log(f"peak: {n} applications, {replicas} render replica(s)")
                 rounds[replicas] = asyncio.run(
                     _drill(
-                        platform,
-                        smtp,
-                        headers,
+                        site,
                         n,
                         f"r{replicas}-",
                         drill_timeout_s,
@@ -140,10 +142,18 @@ def run(options: Options) -> Result:
     return result
 
 
+@dataclass(frozen=True)
+class Site:
+    """The running platform, its mail server, a reader's headers and the applicants' accounts."""
+
+    platform: Platform
+    smtp: SmtpServer
+    headers: dict[str, str]
+    accounts: list[Account]
+
+
 async def _drill(
-    platform: Platform,
-    smtp: SmtpServer,
-    headers: dict[str, str],
+    site: Site,
     n: int,
     tag: str,
     timeout_s: float,
@@ -151,14 +161,14 @@ async def _drill(
     *,
     poll_s: float = 0.5,
 ) -> dict[str, Any]:
-    applicant = Applicant(platform.url("intake"), headers)
+    applicant = Applicant(site.platform.url("intake"), site.accounts)
     started = time.perf_counter()
     submitting = asyncio.create_task(applicant.submit_many(n, concurrency=concurrency, tag=tag))
-    watcher = Watcher(platform, smtp, headers)
+    watcher = Watcher(site.smtp, [account.email for account in site.accounts])
     items: list[Submission] = []
     deadline = started + timeout_s
     async with httpx.AsyncClient(
-        base_url=platform.url("intake"), headers=headers, timeout=60
+        base_url=site.platform.url("intake"), headers=site.headers, timeout=60
     ) as client:
         while time.perf_counter() < deadline:
             await asyncio.sleep(poll_s)
@@ -192,10 +202,9 @@ async def _drill(
 class Watcher:
     """Tracks which applications have both documents and their receipt mail."""
 
-    def __init__(self, platform: Platform, smtp: SmtpServer, headers: dict[str, str]) -> None:
-        self.platform = platform
+    def __init__(self, smtp: SmtpServer, applicant_emails: list[str]) -> None:
         self.smtp = smtp
-        self.headers = headers
+        self.applicant_emails = applicant_emails
         self.items: list[Submission] = []
         self.documents: dict[str, list[str]] = {}
         self.mails: collections.Counter[str] = collections.Counter()
@@ -206,10 +215,10 @@ class Watcher:
     def _count_mails(self) -> None:
         counts: collections.Counter[str] = collections.Counter()
         names = {item.group_name for item in self.items}
-        for message in self.smtp.inbox.to(APPLICANT_EMAIL):
-            subject = str(message["Subject"])
-            for name in _names_in(subject, names):
-                counts[name] += 1
+        for email in self.applicant_emails:
+            for message in self.smtp.inbox.to(email):
+                for name in _names_in(str(message["Subject"]), names):
+                    counts[name] += 1
         self.mails = counts
 
     async def sweep(self, client: httpx.AsyncClient, *, recount: bool = False) -> None:

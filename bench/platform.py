@@ -22,6 +22,8 @@ from typing import Any, Self
 import httpx
 
 from bench.common import S3Server, log
+from services.intake.demo import DEMO_ENTERPRISE_ID
+from shared.auth import Role
 from shared.settings import ServiceName
 from tests.builders import application_form
 from tests.support.infra import (
@@ -37,7 +39,6 @@ from tests.support.platform import Platform
 from tests.support.proxy import free_port
 
 DEMO_PASSWORD = "bench-demo-password"  # noqa: S105 - a throwaway demo account of this run
-APPLICANT_EMAIL = "applicant@demo.qcflow.local"
 MB = 1024 * 1024
 HTTP_TIMEOUT_S = 60.0  # a request this slow counts as failed (the targets are in ms)
 
@@ -138,6 +139,39 @@ def login(platform: Platform, username: str = "applicant") -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+@dataclass(frozen=True)
+class Account:
+    email: str
+    headers: dict[str, str]
+
+
+def applicant_accounts(platform: Platform, count: int) -> list[Account]:
+    """`count` logged-in applicants of the demo enterprise, one per HTTP client.
+
+    At a deadline each group's own member submits; one shared account would meet intake's
+    per-account upload limit (600 a minute) instead of the platform's capacity.
+    """
+    admin = login(platform, "caq-admin")
+    accounts = []
+    for index in range(count):
+        username, email = f"bench-applicant-{index}", f"bench-applicant-{index}@demo.qcflow.local"
+        response = httpx.put(
+            f"{platform.url('intake')}/api/users/{username}",
+            headers=admin,
+            json={
+                "name": f"申报人{index}",
+                "role": Role.APPLICANT,
+                "email": email,
+                "enterprise_id": DEMO_ENTERPRISE_ID,
+                "initial_password": DEMO_PASSWORD,
+            },
+            timeout=60,
+        )
+        response.raise_for_status()
+        accounts.append(Account(email, login(platform, username)))
+    return accounts
+
+
 def evidence_pdf(size: int = MB) -> bytes:
     """A file intake accepts as PDF evidence, of exactly `size` bytes."""
     head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\n"
@@ -170,10 +204,13 @@ class Submission:
 
 @dataclass
 class Applicant:
-    """One logged-in applicant creating, uploading to and submitting applications over HTTP."""
+    """Logged-in applicants creating, uploading to and submitting applications over HTTP.
+
+    Client number k works as account k (modulo the number of accounts).
+    """
 
     base_url: str
-    headers: dict[str, str]
+    accounts: list[Account]
     evidence: bytes = field(default_factory=evidence_pdf)
     latencies: dict[str, list[float]] = field(
         default_factory=lambda: {"create": [], "upload": [], "submit": []}
@@ -184,14 +221,16 @@ class Applicant:
         pending = iter(items)
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(
-            base_url=self.base_url, headers=self.headers, timeout=HTTP_TIMEOUT_S, limits=limits
+            base_url=self.base_url, timeout=HTTP_TIMEOUT_S, limits=limits
         ) as client:
 
-            async def worker() -> None:
+            async def worker(account: Account) -> None:
                 for item in pending:
-                    await self._one(client, item)
+                    await self._one(client, account.headers, item)
 
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            await asyncio.gather(
+                *(worker(self.accounts[k % len(self.accounts)]) for k in range(concurrency))
+            )
         return items
 
     async def _timed(
@@ -207,7 +246,9 @@ class Applicant:
         self.latencies[kind].append(time.perf_counter() - started)
         return response
 
-    async def _one(self, client: httpx.AsyncClient, item: Submission) -> None:
+    async def _one(
+        self, client: httpx.AsyncClient, headers: dict[str, str], item: Submission
+    ) -> None:
         started = time.perf_counter()
         try:
             created = await self._timed(
@@ -215,6 +256,7 @@ class Applicant:
                 client,
                 "POST",
                 "/api/applications",
+                headers=headers,
                 json=application_form(group_name=item.group_name),
             )
             if created.status_code != 201:
@@ -229,7 +271,7 @@ class Applicant:
                 "POST",
                 f"{app_url}/files",
                 params={"filename": "活动记录.pdf", "kind": "evidence"},
-                headers={"Content-Type": "application/pdf"},
+                headers={**headers, "Content-Type": "application/pdf"},
                 content=self.evidence,
             )
             if uploaded.status_code != 201:
@@ -241,7 +283,7 @@ class Applicant:
                 "POST",
                 f"{app_url}/submit",
                 json={"confirm_certificate_line": body["certificate_line"]},
-                headers={"Idempotency-Key": uuid.uuid4().hex},
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
             )
             if submitted.status_code != 200:
                 item.error = f"submit {submitted.status_code}: {submitted.text[:200]}"

@@ -1,8 +1,9 @@
 """The quick variant of the benchmark suite, as CI runs it: correctness only, never timing.
 
-`python -m bench --quick --only render --only bus` with a handful of events, each benchmark on
-its own private infrastructure (virtual host, databases, S3 server). The figures it prints are
-not asserted; only that every event was handled once, the documents exist and the results
+`python -m bench --quick` (render and bus with a handful of events; peak with its 100
+applications, scale and intake smaller), each benchmark on its own private infrastructure
+(virtual host, databases, S3 server). The figures it prints are not asserted; only that every
+event was handled once, every application got its documents and its receipt, and the results
 files were written with the machine they were measured on.
 """
 
@@ -55,3 +56,26 @@ def test_quick_render_and_bus_handle_every_event_once(tmp_path: Path):
         "duplicates": 0,
     }
     assert "ratio project / raw" in {row["metric"] for row in bus["rows"]}
+
+
+def test_quick_peak_scale_and_intake_lose_nothing(tmp_path: Path):
+    only = ["--only", "peak", "--only", "scale", "--only", "intake"]
+    sizes = ["--n", "scale=20", "--n", "intake=8"]
+    status = main(["--quick", *only, *sizes, "--results", str(tmp_path)])
+
+    assert status == 0
+    peak = results(tmp_path, "peak")
+    assert peak["params"]["n"] == 100
+    for figures in peak["facts"]["rounds"].values():
+        assert (figures["submitted"], figures["complete"]) == (100, 100)
+        assert (figures["lost"], figures["duplicates"], figures["failed_submissions"]) == (0, 0, 0)
+    assert len(peak["facts"]["single_s"]) == 5
+    assert peak["facts"]["bare_render_s"] > 0
+
+    scale = results(tmp_path, "scale")
+    for figures in scale["facts"]["rounds"].values():
+        assert (figures["backlog"], figures["lost"], figures["duplicates"]) == (20, 0, 0)
+
+    intake = results(tmp_path, "intake")
+    assert (intake["facts"]["submissions"], intake["facts"]["failed"]) == (8, 0)
+    assert {"5MB", "20MB", "50MB", "growth_per_mb"} <= set(intake["facts"]["rss"])

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import stamina
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify import reminders, sending
 from services.notify.channels import Channels
@@ -19,6 +21,7 @@ from shared.runtime import Runtime
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -62,29 +65,36 @@ class DeliveryDispatcher:
         return len(due)
 
     async def _send(self, delivery_id: uuid.UUID, now: datetime) -> None:
-        async with self._runtime.transaction() as session:
-            claimed = await sending.claim(session, delivery_id, now=now)
+        token = uuid.uuid4()
+        claimed = await self._through_outage(
+            lambda session: sending.claim(session, delivery_id, token=token, now=now)
+        )
         if claimed is None:
             return
         outcome = await sending.send(claimed, self._channels, now=now)
-        await self._record(claimed, outcome, now)
+        await self._through_outage(
+            lambda session: sending.record(
+                session, claimed, outcome, now=now, schedule=self._schedule
+            )
+        )
 
-    async def _record(
-        self, claimed: sending.Claim, outcome: sending.Outcome, now: datetime
-    ) -> None:
-        """Sent is sent: keep trying to write that down through a database outage."""
-        retries = stamina.retry_context(
+    async def _through_outage(self, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a step in its own transaction, again while the database is unreachable.
+
+        Each step is safe to repeat: a commit whose answer was lost may have landed.
+        """
+
+        @stamina.retry(
             on=sending.is_connection_problem,
             attempts=None,
-            timeout=sending.RECORD_RETRY_TIMEOUT_S,
+            timeout=sending.STEP_RETRY_TIMEOUT_S,
             wait_max=5.0,
         )
-        async for attempt in retries:
-            with attempt:
-                async with self._runtime.transaction() as session:
-                    await sending.record(
-                        session, claimed, outcome, now=now, schedule=self._schedule
-                    )
+        async def in_transaction() -> T:
+            async with self._runtime.transaction() as session:
+                return await step(session)
+
+        return await in_transaction()
 
 
 class ReminderScheduler:

@@ -62,6 +62,8 @@ class Delivery(Base):
     user_id: Mapped[str | None] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who holds the current claim: a sender whose claim commit went unanswered reads it back.
+    claim_token: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class ApplicationRecord(Base):

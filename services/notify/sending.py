@@ -1,6 +1,8 @@
 """Sending one due delivery over its channel, in three steps so a lost commit never resends.
 
-1. claim, in its own transaction: status ``sending``, one more attempt, a lease;
+1. claim, in its own transaction: status ``sending``, one more attempt, a lease and the sender's
+   token. Retried through a database outage: a claim whose commit landed but whose answer was
+   lost is found again by its token, so the mail goes out at once, not after the lease;
 2. send over the channel, outside any transaction;
 3. record the outcome (sent, retrying or failed) in its own transaction, retried through a
    database outage: the mail is already out, so only the bookkeeping may be repeated.
@@ -35,9 +37,9 @@ from shared.messaging.outbox import add_to_outbox
 DUE_STATUSES = ("queued", "retrying")
 CLAIMED = "sending"
 WEBHOOK_DISABLE_AFTER = 5
-# Longer than the slowest send (SMTP timeout 30 s, webhook 10 s) plus the recording retries.
+# Longer than the slowest send (SMTP timeout 30 s, webhook 10 s) plus the step retries.
 CLAIM_LEASE = timedelta(minutes=5)
-RECORD_RETRY_TIMEOUT_S = 240.0
+STEP_RETRY_TIMEOUT_S = 240.0
 
 
 @dataclass(frozen=True)
@@ -87,18 +89,29 @@ async def due_delivery_ids(session: AsyncSession, *, now: datetime, limit: int) 
     return list((await session.execute(query)).scalars())
 
 
-async def claim(session: AsyncSession, delivery_id: uuid.UUID, *, now: datetime) -> Claim | None:
-    """Step 1; the row lock keeps replicas from claiming the same delivery."""
+async def claim(
+    session: AsyncSession, delivery_id: uuid.UUID, *, token: uuid.UUID, now: datetime
+) -> Claim | None:
+    """Step 1, safe to repeat with the same token; the row lock keeps replicas apart."""
     query = (
         select(Delivery)
         .where(Delivery.delivery_id == delivery_id, Delivery.status.in_((*DUE_STATUSES, CLAIMED)))
         .with_for_update(skip_locked=True)
     )
     delivery = (await session.execute(query)).scalar_one_or_none()
-    if delivery is None or as_utc(delivery.next_attempt_at) > now:
+    if delivery is None:
+        return None
+    if delivery.status == CLAIMED and delivery.claim_token == token:
+        return await _claim_of(session, delivery, now)
+    if as_utc(delivery.next_attempt_at) > now:
         return None
     delivery.attempts += 1
     delivery.status, delivery.next_attempt_at = CLAIMED, now + CLAIM_LEASE
+    delivery.claim_token = token
+    return await _claim_of(session, delivery, now)
+
+
+async def _claim_of(session: AsyncSession, delivery: Delivery, now: datetime) -> Claim:
     return Claim(
         delivery_id=delivery.delivery_id,
         channel=delivery.channel,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,7 +174,24 @@ class Drill:
                 return
             await asyncio.sleep(1.0)
         received = {_group_of(str(m["Subject"]), submitted) for m in self.smtp.inbox.messages}
-        raise AssertionError(f"{len(wanted - received)} receipts never arrived")
+        missing = [item for item in submitted if item.group_name not in received]
+        raise AssertionError(
+            f"{len(missing)} receipts never arrived; notify knows:\n{self._notify_state(missing)}"
+        )
+
+    def _notify_state(self, missing: list[Submitted]) -> str:
+        """What notify holds for the missing receipts: where they stopped."""
+        ids = ", ".join(f"'{uuid.UUID(item.application_id)}'" for item in missing[:20])
+        deliveries = (
+            "SELECT subject_id, template, channel, status, attempts, next_attempt_at, "  # noqa: S608 - parsed UUIDs
+            f"left(last_error, 300) FROM deliveries WHERE subject_id IN ({ids})"
+        )
+        receipts = (
+            "SELECT application_id, revision, submission IS NOT NULL, documents IS NOT NULL, "  # noqa: S608 - parsed UUIDs
+            f"queued_at FROM pending_receipts WHERE application_id IN ({ids})"
+        )
+        database = self.infra.database("notify")
+        return "\n".join(psql_value(database, sql) or "(none)" for sql in (deliveries, receipts))
 
     async def _assert_broker_drained(self) -> None:
         broker = create_broker(

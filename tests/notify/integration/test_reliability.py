@@ -6,16 +6,19 @@ import asyncio
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aio_pika
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import exc as db_errors
 from sqlalchemy import select
 
 from services.notify import admin
 from services.notify.models import Delivery
+from services.notify.sending import CLAIMED
 from shared.db import create_engine, create_sessionmaker
 from shared.messaging.topology import NOTIFICATIONS_EXCHANGE
 from tests.notify.events import forwarded, rendered, submitted, tag
@@ -121,6 +124,52 @@ async def test_a_mail_whose_sent_record_is_lost_is_not_sent_again(
         controller.stop()
         database.close()
         await observer.dispose()
+
+
+def lose_the_answer_to_the_first_claim(runtime: Any) -> list[uuid.UUID]:
+    """The first claim's commit lands, but its sender sees the connection drop instead.
+
+    Returns the claimed delivery ids, filled in once the answer has been lost.
+    """
+    commit = runtime.transaction
+    lost: list[uuid.UUID] = []
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[Any]:
+        async with commit() as session:
+            yield session
+            claims = [
+                row.delivery_id
+                for row in session.identity_map.values()
+                if isinstance(row, Delivery) and row.status == CLAIMED
+            ]
+        if claims and not lost:
+            lost.extend(claims)
+            raise db_errors.OperationalError("COMMIT", {}, ConnectionResetError("connection lost"))
+
+    runtime.transaction = transaction
+    return lost
+
+
+async def test_a_claim_whose_commit_answer_is_lost_is_sent_at_once_and_once(
+    notify_node: NodeFactory, smtp: SmtpServer
+):
+    node = await notify_node()
+    lost = lose_the_answer_to_the_first_claim(node.runtime)
+    run = tag()
+    event = submitted(run)
+    await node.publish(event)
+    await node.publish(rendered(str(event.application_id)))
+
+    # Without the claim token the claimed mail would wait out its 5-minute lease.
+    assert await eventually(lambda: smtp.inbox.to(f"applicant-{run}@example.com"))
+    assert await eventually(lambda: smtp.inbox.to(f"enterprise-{run}@example.com"))
+    assert lost, "the fault was never injected"
+    await asyncio.sleep(1.0)
+    assert len(smtp.inbox.to(f"applicant-{run}@example.com")) == 1
+    assert len(smtp.inbox.to(f"enterprise-{run}@example.com")) == 1
+    rows = await deliveries(node, str(event.application_id), "email")
+    assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
 
 
 class RefusingInbox:

@@ -20,8 +20,8 @@ from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
 from pydantic import ValidationError
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.correlation import correlation_id_var
@@ -41,19 +41,25 @@ class UnreadableMessageError(Exception):
 
 
 async def claim_in_inbox(session: AsyncSession, tables: MessagingTables, event: Event) -> bool:
-    """Record the event as handled in this transaction; False if it already was."""
+    """Record the event as handled in this transaction; False if it already was.
+
+    One statement: a concurrent duplicate's insert waits for the first one's transaction, then
+    finds the row (committed) or takes it over (rolled back).
+    """
     inbox = tables.inbox
-    seen = await session.execute(
-        select(inbox.c.event_id).where(inbox.c.event_id == str(event.event_id))
+    insert = _upsert_for(session)
+    claim = (
+        insert(inbox)
+        .values(event_id=str(event.event_id), event_type=event.type, handled_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
+        .returning(inbox.c.event_id)
     )
-    if seen.first() is not None:
-        return False
-    await session.execute(
-        insert(inbox).values(
-            event_id=str(event.event_id), event_type=event.type, handled_at=datetime.now(UTC)
-        )
-    )
-    return True
+    return (await session.execute(claim)).first() is not None
+
+
+def _upsert_for(session: AsyncSession) -> Callable[..., Any]:
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 def parse_event(body: bytes) -> Event:
@@ -125,10 +131,6 @@ class EventConsumer:
         except UnreadableMessageError:
             log.exception("dead-lettering unreadable message %s", message.message_id)
             await message.reject(requeue=False)
-            return
-        except IntegrityError:
-            # A concurrent duplicate won the inbox race; the retry will see it as handled.
-            await message.reject(requeue=True)
             return
         except Exception:
             attempt = delivery_count(message)

@@ -16,6 +16,7 @@ from services.review import service as review_service
 from services.review.models import Entry, messaging_tables
 from shared.events import Applicant, ApplicationForm, ApplicationSubmitted, GroupMember
 from shared.messaging.broker import queue_depths
+from shared.messaging.consumer import claim_in_inbox
 from shared.messaging.outbox import count_pending
 from shared.messaging.topology import DELIVERY_LIMIT, EVENTS_EXCHANGE, SERVICE_QUEUES
 from shared.runtime import Runtime
@@ -107,6 +108,36 @@ async def test_redelivered_event_has_one_effect(review_runtime: Runtime):
             select(func.count()).where(Entry.application_id == event.application_id)
         )
     assert entries == 1
+
+
+@pytest.mark.parametrize("first_commits", [True, False], ids=["first-commits", "first-rolls-back"])
+async def test_concurrent_duplicate_waits_for_the_first_claim(
+    review_runtime: Runtime, first_commits: bool
+):
+    """Two replicas take the same event at once: the second claim blocks until the first ends."""
+    event = submitted_event()
+    first_claimed, first_may_end = asyncio.Event(), asyncio.Event()
+
+    async def first() -> bool:
+        async with review_runtime.sessionmaker() as session:
+            claimed = await claim_in_inbox(session, messaging_tables, event)
+            first_claimed.set()
+            await first_may_end.wait()
+            await (session.commit() if first_commits else session.rollback())
+            return claimed
+
+    async def second() -> bool:
+        await first_claimed.wait()
+        async with review_runtime.transaction() as session:
+            return await claim_in_inbox(session, messaging_tables, event)
+
+    first_task, second_task = asyncio.create_task(first()), asyncio.create_task(second())
+    await first_claimed.wait()
+    await asyncio.sleep(0.5)
+    assert not second_task.done(), "the second claim must wait for the first transaction"
+    first_may_end.set()
+    assert await first_task is True
+    assert await second_task is (not first_commits)
 
 
 async def test_failed_handler_leaves_no_inbox_row_and_is_retried(review_runtime: Runtime):

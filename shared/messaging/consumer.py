@@ -142,7 +142,10 @@ class EventConsumer:
 
 
 def subscribe(broker: RabbitBroker, queue: ServiceQueue, consumer: EventConsumer) -> None:
-    async def on_event(message: RabbitMessage) -> None:
+    # No parameters: FastStream would inject a `RabbitMessage` parameter through a synchronous
+    # dependency run on a worker thread, one thread hop per message on a sequential consumer.
+    async def on_event() -> None:
+        message: RabbitMessage = broker.context.get_local("message")
         await consumer.on_message(message)
 
     on_event.__name__ = f"{queue.service}_on_event"

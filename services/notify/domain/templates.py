@@ -5,11 +5,12 @@ Administrators may override a template; the stored copy wins over the default he
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 FOOTER = "本邮件由 qcflow 系统自动发送，请勿直接回复。全国优秀质量管理小组申报不收取任何费用。"
@@ -301,12 +302,18 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 def render(template: TemplateText, context: Mapping[str, Any]) -> Message:
     try:
         return Message(
-            subject=" ".join(_text_env.from_string(template.subject).render(context).split()),
-            text=_text_env.from_string(template.text).render(context),
-            html=_html_env.from_string(template.html).render(context),
+            subject=" ".join(_compiled(template.subject).render(context).split()),
+            text=_compiled(template.text).render(context),
+            html=_compiled(template.html, html=True).render(context),
         )
     except TemplateError as exc:
         raise TemplateRenderError(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str, *, html: bool = False) -> Template:
+    """Compiled once per text: templates change rarely and are rendered for every recipient."""
+    return (_html_env if html else _text_env).from_string(source)
 
 
 def check_template(template: TemplateText) -> str | None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Dialect, MetaData, event
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Dialect, MetaData, Table, event, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import AdaptedConnection, DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import sqltypes
 
@@ -114,3 +115,28 @@ async def transaction(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]
     """One unit of work: commits when the block ends, rolls back on any error."""
     async with sessionmaker() as session, session.begin():
         yield session
+
+
+InsertTarget = Table | type[DeclarativeBase]
+
+
+def dialect_insert(
+    session: AsyncSession, target: InsertTarget
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT in the session's dialect: PostgreSQL's and SQLite's both know ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target)
+    return sqlite.insert(target)
+
+
+async def insert_ignore(
+    session: AsyncSession, target: InsertTarget, values: Mapping[str, Any]
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True if this call inserted the row.
+
+    Under PostgreSQL a concurrent insert of the same key waits for the other transaction, then
+    does nothing (it committed) or inserts (it rolled back): what makes inbox claims, reminders
+    and deliveries happen once across replicas.
+    """
+    statement = dialect_insert(session, target).values(**values).on_conflict_do_nothing()
+    return (await session.execute(statement.returning(true()))).first() is not None

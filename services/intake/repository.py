@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
@@ -25,6 +23,7 @@ from services.intake.models import (
     UnitCampaign,
     User,
 )
+from shared.db import dialect_insert
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -173,9 +172,7 @@ async def applications_by_ids(
 
 async def next_sequence(session: AsyncSession, unit_id: str, year: int, series: str) -> int:
     """One atomic upsert: concurrent registrations never get the same number."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(RegistrationCounter).values(
+    statement = dialect_insert(session, RegistrationCounter).values(
         unit_id=unit_id, year=year, series=series, last_value=1
     )
     upsert = statement.on_conflict_do_update(

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.domain.recipients import Recipient, deduplicate
 from services.notify.domain.templates import DEFAULT_TEMPLATES, TemplateText, render
-from services.notify.models import Base, Delivery, MessageTemplate, Webhook, messaging_tables
+from services.notify.models import Delivery, MessageTemplate, Webhook, messaging_tables
+from shared.db import insert_ignore
 from shared.events import NotificationSent
 from shared.messaging.outbox import add_to_outbox
 
@@ -42,19 +41,6 @@ class Notification:
     link: str
     campaign_id: str | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
-
-
-async def insert_ignore(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING; True if this call inserted the row.
-
-    Under PostgreSQL a concurrent insert of the same key waits for the other transaction and
-    then does nothing: that is what makes reminders and deliveries happen once across replicas.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    key = sa_inspect(model).primary_key[0]
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
-    return (await session.execute(statement)).first() is not None
 
 
 async def template_text(session: AsyncSession, name: str) -> TemplateText:

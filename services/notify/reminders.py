@@ -35,10 +35,10 @@ from services.notify.notifications import (
     Notification,
     as_utc,
     china_time_text,
-    insert_ignore,
     queue_notification,
 )
 from services.notify.service import application_url, draft_page_url, group_and_enterprise
+from shared.db import insert_ignore
 
 
 @dataclass(frozen=True)

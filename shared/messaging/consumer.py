@@ -20,12 +20,10 @@ from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.correlation import correlation_id_var
-from shared.db import SessionMaker, transaction
+from shared.db import SessionMaker, insert_ignore, transaction
 from shared.events import Event, any_event_adapter
 from shared.messaging.broker import service_queue
 from shared.messaging.tables import MessagingTables
@@ -43,23 +41,10 @@ class UnreadableMessageError(Exception):
 async def claim_in_inbox(session: AsyncSession, tables: MessagingTables, event: Event) -> bool:
     """Record the event as handled in this transaction; False if it already was.
 
-    One statement: a concurrent duplicate's insert waits for the first one's transaction, then
-    finds the row (committed) or takes it over (rolled back).
+    A concurrent duplicate (another replica) waits for the first claim's transaction.
     """
-    inbox = tables.inbox
-    insert = _upsert_for(session)
-    claim = (
-        insert(inbox)
-        .values(event_id=str(event.event_id), event_type=event.type, handled_at=datetime.now(UTC))
-        .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
-        .returning(inbox.c.event_id)
-    )
-    return (await session.execute(claim)).first() is not None
-
-
-def _upsert_for(session: AsyncSession) -> Callable[..., Any]:
-    dialect = session.get_bind().dialect.name
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = {"event_id": str(event.event_id), "event_type": event.type}
+    return await insert_ignore(session, tables.inbox, {**values, "handled_at": datetime.now(UTC)})
 
 
 def parse_event(body: bytes) -> Event:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import sqltypes
+from sqlalchemy.sql.dml import ReturningInsert
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -124,9 +126,12 @@ def dialect_insert(
     session: AsyncSession, target: InsertTarget
 ) -> postgresql.Insert | sqlite.Insert:
     """An INSERT in the session's dialect: PostgreSQL's and SQLite's both know ON CONFLICT."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(target)
-    return sqlite.insert(target)
+    return _insert_in(session.get_bind().dialect.name, target)
+
+
+def _insert_in(dialect_name: str, target: InsertTarget) -> postgresql.Insert | sqlite.Insert:
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return insert(target)
 
 
 async def insert_ignore(
@@ -138,5 +143,11 @@ async def insert_ignore(
     does nothing (it committed) or inserts (it rolled back): what makes inbox claims, reminders
     and deliveries happen once across replicas.
     """
-    statement = dialect_insert(session, target).values(**values).on_conflict_do_nothing()
-    return (await session.execute(statement.returning(true()))).first() is not None
+    statement = _insert_ignore_statement(session.get_bind().dialect.name, target)
+    return (await session.execute(statement, dict(values))).first() is not None
+
+
+@functools.cache
+def _insert_ignore_statement(dialect_name: str, target: InsertTarget) -> ReturningInsert[bool]:
+    """Built once, values bound at execution: building it with them cost as much as running it."""
+    return _insert_in(dialect_name, target).on_conflict_do_nothing().returning(true())

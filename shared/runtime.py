@@ -20,7 +20,7 @@ from shared.db import transaction as db_transaction
 from shared.events import Event
 from shared.messaging.broker import BrokerPublisher, create_broker, declare_topology, queue_depths
 from shared.messaging.consumer import EventConsumer, Handler, subscribe
-from shared.messaging.outbox import OutboxRelay, add_to_outbox, count_pending
+from shared.messaging.outbox import OutboxRelay, add_to_outbox, count_pending, wrote_to_outbox
 from shared.messaging.tables import MessagingTables
 from shared.messaging.topology import SERVICE_QUEUES
 from shared.metrics import ServiceMetrics
@@ -69,7 +69,7 @@ class Runtime:
             self.sessionmaker,
             self.tables,
             handlers,
-            after_commit=self.relay.wake,
+            wake_relay=self.relay.wake,
             retry_delay=self._retry_delay,
             timer=lambda event_type: self.metrics.handler_seconds.labels(event_type).time(),
         )
@@ -84,7 +84,8 @@ class Runtime:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         async with db_transaction(self.sessionmaker) as session:
             yield session
-        self.relay.wake()
+        if wrote_to_outbox(session):
+            self.relay.wake()
 
     async def publish_later(self, session: AsyncSession, event: Event) -> None:
         await add_to_outbox(session, self.tables, event)

@@ -26,6 +26,7 @@ from shared.correlation import correlation_id_var
 from shared.db import SessionMaker, insert_ignore, transaction
 from shared.events import Event, any_event_adapter
 from shared.messaging.broker import service_queue
+from shared.messaging.outbox import wrote_to_outbox
 from shared.messaging.tables import MessagingTables
 from shared.messaging.topology import ServiceQueue
 
@@ -77,14 +78,14 @@ class EventConsumer:
         tables: MessagingTables,
         handlers: Mapping[str, Handler],
         *,
-        after_commit: Callable[[], None] = lambda: None,
+        wake_relay: Callable[[], None] = lambda: None,
         retry_delay: Callable[[int], float] = lambda attempt: min(0.5 * 4**attempt, 60.0),
         timer: Callable[[str], AbstractContextManager[object]] = lambda _: nullcontext(),
     ) -> None:
         self._sessionmaker = sessionmaker
         self._tables = tables
         self._handlers = handlers
-        self._after_commit = after_commit
+        self._wake_relay = wake_relay
         self._retry_delay = retry_delay
         self._timer = timer
 
@@ -107,7 +108,8 @@ class EventConsumer:
             log.info("handled %s %s", kind, event.event_id)
         finally:
             correlation_id_var.reset(token)
-        self._after_commit()
+        if wrote_to_outbox(session):
+            self._wake_relay()
         return True
 
     async def on_message(self, message: RabbitMessage) -> None:

@@ -15,6 +15,10 @@ the same work per message as in the baseline.
 Baseline: the same N bodies published with raw aio-pika (persistent, mandatory, publisher
 confirms, one at a time like the relay) to a quorum queue with the same arguments, and a raw
 consumer acking each (same prefetch). Run as two halves, before and after the project path.
+
+In both, the consumer runs in a process of its own and the publisher in this one, as a
+publishing and a consuming service are deployed: on one event loop, each event's relay and
+consumer work would take turns on one core.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from typing import Any
 
 import aio_pika
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import (
+    ChildChannel,
+    ChildProcess,
     Options,
     Result,
     Row,
@@ -112,47 +118,58 @@ def _event(index: int) -> EvidenceStored:
 
 async def _raw(url: str, events: list[EvidenceStored], *, prefetch: int) -> float:
     bodies = [(str(event.event_id), event.model_dump_json().encode()) for event in events]
-    received: set[str] = set()
-    done = asyncio.Event()
     connection = await aio_pika.connect(url)
     async with connection:
-        publish_channel = await connection.channel(publisher_confirms=True)
-        exchange = await publish_channel.declare_exchange(
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(
             RAW_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True
         )
-        queue = await publish_channel.declare_queue(
+        queue = await channel.declare_queue(
             RAW_QUEUE, durable=True, arguments=SERVICE_QUEUES["review"].arguments
         )
         await queue.bind(exchange, routing_key=EVENT_TYPE)
+        with ChildProcess(_raw_consumer, url, len(bodies), prefetch) as consumer:
+            await consumer.wait_ready()
+            started = time.perf_counter()
+            for event_id, body in bodies:
+                await exchange.publish(
+                    aio_pika.Message(
+                        body,
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        message_id=event_id,
+                        content_type="application/json",
+                        type=EVENT_TYPE,
+                    ),
+                    routing_key=EVENT_TYPE,
+                    mandatory=True,
+                )
+            await consumer.wait_done()
+            seconds = time.perf_counter() - started
+    return seconds
+
+
+def _raw_consumer(channel: ChildChannel, url: str, expected: int, prefetch: int) -> None:
+    asyncio.run(_consume_raw(channel, url, expected, prefetch))
+
+
+async def _consume_raw(channel: ChildChannel, url: str, expected: int, prefetch: int) -> None:
+    received: set[str] = set()
+    connection = await aio_pika.connect(url)
+    async with connection:
         consume_channel = await connection.channel()
         await consume_channel.set_qos(prefetch_count=prefetch)
-        consume_queue = await consume_channel.get_queue(RAW_QUEUE)
+        queue = await consume_channel.get_queue(RAW_QUEUE)
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             await message.ack()
             received.add(message.message_id or "")
-            if len(received) >= len(bodies):
-                done.set()
+            if len(received) >= expected:
+                channel.done.set()
 
-        tag = await consume_queue.consume(on_message)
-        started = time.perf_counter()
-        for event_id, body in bodies:
-            await exchange.publish(
-                aio_pika.Message(
-                    body,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    message_id=event_id,
-                    content_type="application/json",
-                    type=EVENT_TYPE,
-                ),
-                routing_key=EVENT_TYPE,
-                mandatory=True,
-            )
-        async with asyncio.timeout(PHASE_TIMEOUT_S):
-            await done.wait()
-        seconds = time.perf_counter() - started
-        await consume_queue.cancel(tag)
-    return seconds
+        tag = await queue.consume(on_message)
+        channel.ready.set()
+        await asyncio.to_thread(channel.stop.wait, PHASE_TIMEOUT_S)
+        await queue.cancel(tag)
 
 
 async def _project(
@@ -163,6 +180,51 @@ async def _project(
     publisher = Runtime.build(
         service_settings("intake", amqp=url, database=pub_url, data_dir=data_dir), tables
     )
+    inbox = create_engine(sub_url)
+    half = len(events) // 2
+    with ChildProcess(_project_consumer, url, sub_url, data_dir) as consumer:
+        await consumer.wait_ready()
+        await publisher.start()
+        try:
+            async with asyncio.timeout(PHASE_TIMEOUT_S):
+                started = time.perf_counter()
+                await asyncio.gather(
+                    *(_write(publisher, tables, events[w:half:WRITERS]) for w in range(WRITERS))
+                )
+                await _all_in_inbox(inbox, half)
+                with_writes = time.perf_counter() - started
+                await _write_at_once(publisher, tables, events[half:])
+                started = time.perf_counter()
+                await _all_in_inbox(inbox, len(events))
+                relay_to_inbox = time.perf_counter() - started
+            await asyncio.sleep(0.5)  # a redelivered duplicate would reach the handler by now
+            unpublished = await _unpublished(publisher.engine)
+            handled = await _count(inbox, "SELECT count(*) FROM inbox")
+        finally:
+            await publisher.stop()
+            await inbox.dispose()
+        calls: collections.Counter[str] = consumer.result()
+    expected = {str(event.event_id) for event in events}
+    seconds = {"with_writes": with_writes, "relay_to_inbox": relay_to_inbox}
+    return seconds, {
+        "events": len(events),
+        "outbox_unpublished": unpublished,
+        "handled_in_inbox": handled,
+        "handler_calls": sum(calls.values()),
+        "lost": len(expected - set(calls)),
+        "duplicates": sum(count - 1 for count in calls.values()),
+    }
+
+
+def _project_consumer(channel: ChildChannel, url: str, sub_url: str, data_dir: Path) -> None:
+    channel.results.put(asyncio.run(_consume_with_inbox(channel, url, sub_url, data_dir)))
+
+
+async def _consume_with_inbox(
+    channel: ChildChannel, url: str, sub_url: str, data_dir: Path
+) -> collections.Counter[str]:
+    """Review's `Runtime` with a no-op handler; the handler calls per event id when told to stop."""
+    tables = define_messaging_tables(MetaData())
     consumer = Runtime.build(
         service_settings("review", amqp=url, database=sub_url, data_dir=data_dir), tables
     )
@@ -173,36 +235,12 @@ async def _project(
 
     consumer.consume({EVENT_TYPE: noop})
     await consumer.start()
-    await publisher.start()
-    half = len(events) // 2
+    channel.ready.set()
     try:
-        async with asyncio.timeout(PHASE_TIMEOUT_S):
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_write(publisher, tables, events[w:half:WRITERS]) for w in range(WRITERS))
-            )
-            await _all_in_inbox(consumer, half)
-            with_writes = time.perf_counter() - started
-            await _write_at_once(publisher, tables, events[half:])
-            started = time.perf_counter()
-            await _all_in_inbox(consumer, len(events))
-            relay_to_inbox = time.perf_counter() - started
-        await asyncio.sleep(0.5)  # a redelivered duplicate would reach the handler by now
-        unpublished = await _unpublished(publisher)
-        inbox = await _count(consumer, "SELECT count(*) FROM inbox")
+        await asyncio.to_thread(channel.stop.wait, PHASE_TIMEOUT_S)
     finally:
-        await publisher.stop()
         await consumer.stop()
-    expected = {str(event.event_id) for event in events}
-    seconds = {"with_writes": with_writes, "relay_to_inbox": relay_to_inbox}
-    return seconds, {
-        "events": len(events),
-        "outbox_unpublished": unpublished,
-        "handled_in_inbox": inbox,
-        "handler_calls": sum(calls.values()),
-        "lost": len(expected - set(calls)),
-        "duplicates": sum(count - 1 for count in calls.values()),
-    }
+    return calls
 
 
 async def _create_tables(*db_urls: str) -> MessagingTables:
@@ -216,15 +254,15 @@ async def _create_tables(*db_urls: str) -> MessagingTables:
     return tables
 
 
-async def _all_in_inbox(consumer: Runtime, total: int) -> None:
-    while await _count(consumer, "SELECT count(*) FROM inbox") < total:  # noqa: ASYNC110
+async def _all_in_inbox(inbox: AsyncEngine, total: int) -> None:
+    while await _count(inbox, "SELECT count(*) FROM inbox") < total:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
 
 
-async def _unpublished(publisher: Runtime) -> int:
+async def _unpublished(engine: AsyncEngine) -> int:
     """The relay marks a batch after its last confirm: allow it to commit (bounded)."""
     for _ in range(100):
-        unpublished = await _count(publisher, UNPUBLISHED_SQL)
+        unpublished = await _count(engine, UNPUBLISHED_SQL)
         if unpublished == 0:
             break
         await asyncio.sleep(0.1)
@@ -246,6 +284,6 @@ async def _write_at_once(
             await add_to_outbox(session, tables, event)
 
 
-async def _count(runtime: Runtime, sql: str) -> int:
-    async with runtime.engine.connect() as connection:
+async def _count(engine: AsyncEngine, sql: str) -> int:
+    async with engine.connect() as connection:
         return int((await connection.execute(text(sql))).scalar_one())

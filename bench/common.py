@@ -7,8 +7,10 @@ code being measured for the GIL), all removed at the end. Only 127.0.0.1 is ever
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import platform
 import socket
@@ -20,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.synchronize import Event as EventFlag
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
@@ -285,6 +288,57 @@ def _bare_renderer(factory: Callable[[], T]) -> T:
 
 
 # --- infrastructure ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChildChannel:
+    """Signals between a benchmark and the part of it that runs in a child process."""
+
+    ready: EventFlag
+    done: EventFlag
+    stop: EventFlag
+    results: multiprocessing.Queue[Any]
+
+
+class ChildProcess:
+    """Runs `target(channel, *args)` in a spawned process: a service's share of a benchmark.
+
+    Leaving the block asks the child to stop and joins it (killed after a minute).
+    """
+
+    def __init__(self, target: Callable[..., None], *args: object) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.channel = ChildChannel(
+            context.Event(), context.Event(), context.Event(), context.Queue()
+        )
+        self._process = context.Process(target=target, args=(self.channel, *args), daemon=True)
+
+    def __enter__(self) -> Self:
+        self._process.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.channel.stop.set()
+        self._process.join(timeout=60)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+    async def wait_ready(self) -> None:
+        await self._wait(self.channel.ready, "ready")
+
+    async def wait_done(self) -> None:
+        await self._wait(self.channel.done, "done")
+
+    def result(self) -> Any:  # noqa: ANN401 - whatever the child sends
+        """Asks the child to stop and returns what it sends back."""
+        self.channel.stop.set()
+        return self.channel.results.get(timeout=120)
+
+    async def _wait(self, flag: EventFlag, what: str) -> None:
+        while not await asyncio.to_thread(flag.wait, 0.5):
+            if not self._process.is_alive():
+                raise RuntimeError(f"child process exited ({self._process.exitcode}) before {what}")
 
 
 def run_id() -> str:

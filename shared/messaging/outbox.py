@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -54,7 +55,7 @@ async def count_pending(session: AsyncSession, tables: MessagingTables) -> int:
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows in order; safe to run in several replicas at once."""
+    """Publishes pending outbox rows oldest first, a batch at a time; safe in several replicas."""
 
     def __init__(
         self,
@@ -97,38 +98,49 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def publish_pending(self) -> int:
-        """Publish one batch; rows are marked only after the broker confirmed them."""
+        """Publish one batch; rows are marked only after the broker confirmed them.
+
+        The batch's publishes go out together and their confirms are awaited together, not one
+        round trip per row. A row whose publish failed stays pending with the attempt counted;
+        the others are marked. An interruption (cancellation, a crash) marks nothing: the rows
+        are published again, and consumers drop the duplicates through their inbox.
+        """
         outbox = self._tables.outbox
         async with transaction(self._sessionmaker) as session:
             rows = (await session.execute(self._pending)).all()
-            published: list[str] = []
-            error: Exception | None = None
-            for row in rows:
-                try:
-                    await self._publisher.publish(
-                        event_id=row.event_id,
-                        event_type=row.event_type,
-                        correlation_id=row.correlation_id,
-                        payload=row.payload.encode(),
-                    )
-                except Exception as exc:  # noqa: BLE001 - any failure leaves the row pending
-                    error = exc
-                    await session.execute(
-                        update(outbox)
-                        .where(outbox.c.event_id == row.event_id)
-                        .values(attempts=outbox.c.attempts + 1, last_error=repr(exc)[:2000])
-                    )
-                    break
-                published.append(row.event_id)
+            outcomes = await asyncio.gather(
+                *(self._publish(row) for row in rows), return_exceptions=True
+            )
+            _raise_interruption(outcomes)
+            failures = {
+                row.event_id: outcome
+                for row, outcome in zip(rows, outcomes, strict=True)
+                if isinstance(outcome, Exception)
+            }
+            published = [row.event_id for row in rows if row.event_id not in failures]
+            for event_id, failure in failures.items():
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.event_id == event_id)
+                    .values(attempts=outbox.c.attempts + 1, last_error=repr(failure)[:2000])
+                )
             if published:
                 await session.execute(
                     update(outbox)
                     .where(outbox.c.event_id.in_(published))
                     .values(published_at=datetime.now(UTC))
                 )
-        if error is not None:
-            raise error
+        if failures:
+            raise next(iter(failures.values()))
         return len(published)
+
+    async def _publish(self, row: Row[tuple[str, str, str, str]]) -> None:
+        await self._publisher.publish(
+            event_id=row.event_id,
+            event_type=row.event_type,
+            correlation_id=row.correlation_id,
+            payload=row.payload.encode(),
+        )
 
     def _pending_query(self) -> Select[tuple[str, str, str, str]]:
         outbox = self._tables.outbox
@@ -141,3 +153,9 @@ class OutboxRelay:
             .limit(self._batch_size)
             .with_for_update(skip_locked=True)
         )
+
+
+def _raise_interruption(outcomes: Sequence[object]) -> None:
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome

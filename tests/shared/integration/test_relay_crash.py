@@ -21,6 +21,7 @@ from tests.shared.integration.test_delivery_guarantees import (
 
 __all__ = ["review_runtime"]
 N = 200
+BATCH = 60
 
 
 class RelayKilled(BaseException):
@@ -28,7 +29,7 @@ class RelayKilled(BaseException):
 
 
 class DiesAfterPublishing:
-    """Publishes for real, then the 'process' dies before the relay can mark the rows."""
+    """Publishes a whole batch for real, then the 'process' dies before the relay marks it."""
 
     def __init__(self, real: EventPublisher, deaths: int) -> None:
         self._real = real
@@ -38,7 +39,7 @@ class DiesAfterPublishing:
     async def publish(self, **message: str | bytes) -> None:
         await self._real.publish(**message)  # type: ignore[arg-type]
         self.published += 1
-        if self.published % 60 == 0 and self._deaths > 0:
+        if self.published % BATCH == 0 and self._deaths > 0:
             self._deaths -= 1
             raise RelayKilled
 
@@ -59,7 +60,9 @@ async def test_relay_killed_after_publishing_leaves_no_duplicate_effect(review_r
     await declare_topology(review_runtime.broker)
 
     dying = DiesAfterPublishing(review_runtime.relay._publisher, deaths=3)
-    crashed_relay = OutboxRelay(review_runtime.sessionmaker, review_runtime.tables, dying)
+    crashed_relay = OutboxRelay(
+        review_runtime.sessionmaker, review_runtime.tables, dying, batch_size=BATCH
+    )
     for _ in range(3):
         with pytest.raises(RelayKilled):
             await crashed_relay.publish_pending()

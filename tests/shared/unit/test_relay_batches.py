@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
-from shared.db import SessionMaker, create_engine, create_sessionmaker, transaction
+from shared.db import transaction
 from shared.events import ApplicationWithdrawn
 from shared.messaging.outbox import OutboxRelay, add_to_outbox
-from shared.messaging.tables import MessagingTables, define_messaging_tables
-
-pytestmark = pytest.mark.unit
 
 
 class BrokerRefusing:
@@ -36,19 +32,8 @@ class BrokerRefusing:
         self.sent.append(event_id)
 
 
-@pytest.fixture
-async def outbox(tmp_path) -> AsyncIterator[tuple[MessagingTables, SessionMaker]]:
-    metadata = MetaData()
-    tables = define_messaging_tables(metadata)
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.sqlite3'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield tables, create_sessionmaker(engine)
-    await engine.dispose()
-
-
-async def test_a_refused_publish_leaves_its_row_pending_and_the_rest_marked(outbox):
-    tables, sessionmaker = outbox
+async def test_a_refused_publish_leaves_its_row_pending_and_the_rest_marked(sqlite_messaging):
+    tables, sessionmaker = sqlite_messaging
     events = [
         ApplicationWithdrawn(application_id=uuid.uuid4(), unit_id="xizang", enterprise_id="e1")
         for _ in range(10)

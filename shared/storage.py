@@ -50,8 +50,19 @@ class StoredObject:
 
 class ObjectStore(Protocol):
     async def put_stream(
-        self, key: str, chunks: AsyncIterator[bytes], *, content_type: str, max_bytes: int
-    ) -> StoredObject: ...
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int,
+        size: int | None = None,
+    ) -> StoredObject:
+        """Store the chunks, refusing more than `max_bytes` or than a declared `size`.
+
+        Declaring the size (a request's Content-Length) saves S3 a copy of each part.
+        """
+
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject: ...
     async def get_bytes(self, key: str) -> bytes: ...
     def iter_chunks(self, key: str) -> AsyncIterator[bytes]: ...
@@ -65,10 +76,10 @@ async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
 
 
 class _Meter:
-    """Counts and hashes bytes going past; raises once the limit is crossed."""
+    """Counts and hashes bytes going past; raises once the limit (or declared size) is crossed."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int, *, declared: int | None = None) -> None:
+        self.max_bytes = max_bytes if declared is None else min(max_bytes, declared)
         self.size = 0
         self._hash = hashlib.sha256()
 
@@ -95,12 +106,18 @@ class LocalObjectStore:
         return path
 
     async def put_stream(
-        self, key: str, chunks: AsyncIterator[bytes], *, content_type: str, max_bytes: int
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int,
+        size: int | None = None,
     ) -> StoredObject:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-        meter = _Meter(max_bytes)
+        meter = _Meter(max_bytes, declared=size)
         try:
             with partial.open("wb") as out:
                 async for chunk in chunks:
@@ -177,7 +194,8 @@ class _ChunkPipe:
                 self._done = True
             self._buffer.extend(item)
         cut = len(self._buffer) if size < 0 else min(size, len(self._buffer))
-        data = bytes(self._buffer[:cut])
+        with memoryview(self._buffer) as buffered:  # one copy of a 5 MiB part, not two
+            data = bytes(buffered[:cut])
         del self._buffer[:cut]
         return data
 
@@ -203,17 +221,26 @@ class S3ObjectStore:
                     raise
 
     async def put_stream(
-        self, key: str, chunks: AsyncIterator[bytes], *, content_type: str, max_bytes: int
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        content_type: str,
+        max_bytes: int,
+        size: int | None = None,
     ) -> StoredObject:
+        # Of unknown size, the client reads each part plus one byte and slices the byte off:
+        # a second copy of every 5 MiB part. Of a known size, it stops reading there, so the
+        # meter refuses more bytes than declared rather than wait for a reader that is gone.
         pipe = _ChunkPipe(asyncio.get_running_loop())
-        meter = _Meter(max_bytes)
+        meter = _Meter(max_bytes, declared=size)
         upload = asyncio.create_task(
             self._run(
                 self._client.put_object,
                 self._bucket,
                 key,
                 cast("BinaryIO", pipe),
-                length=-1,
+                length=-1 if size is None else size,
                 part_size=S3_PART_BYTES,
                 num_parallel_uploads=1,
                 content_type=content_type,
@@ -227,7 +254,9 @@ class S3ObjectStore:
         except BaseException as exc:
             # Fail the reader so the client aborts the (multipart) upload; nothing is stored.
             pipe.fail(exc)
-            await asyncio.gather(upload, return_exceptions=True)
+            [outcome] = await asyncio.gather(upload, return_exceptions=True)
+            if not isinstance(outcome, BaseException):  # it had read the declared size
+                await self.delete(key)
             raise
         await upload
         return StoredObject(key, meter.size, meter.sha256, content_type)

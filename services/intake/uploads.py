@@ -40,9 +40,14 @@ def too_large(limit: int) -> FileTooLargeError:
     )
 
 
+def declared_size(request: Request) -> int | None:
+    declared = request.headers.get("content-length", "")
+    return int(declared) if declared.isdecimal() else None
+
+
 def ensure_declared_size_fits(request: Request, limit: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdecimal() and int(declared) > limit:
+    declared = declared_size(request)
+    if declared is not None and declared > limit:
         raise too_large(limit)
 
 
@@ -76,7 +81,8 @@ async def stream_upload(
     """Store the request body under the slot's key; nothing is left behind on refusal."""
     ensure_declared_size_fits(request, slot.max_bytes)
     declared_type = request.headers.get("content-type", "")
-    return await store_checked(store, slot, request.stream(), kind, declared_type)
+    size = declared_size(request)
+    return await store_checked(store, slot, request.stream(), kind, declared_type, size=size)
 
 
 async def store_checked(
@@ -85,6 +91,8 @@ async def store_checked(
     chunks: AsyncIterator[bytes],
     kind: FileKind,
     declared_type: str,
+    *,
+    size: int | None = None,
 ) -> StoredObject:
     head = b""
     async for chunk in chunks:
@@ -102,6 +110,7 @@ async def store_checked(
             tail.through(head, chunks),
             content_type=sniffed.content_type,
             max_bytes=slot.max_bytes,
+            size=size,
         )
     except ObjectTooLargeError as exc:
         raise too_large(slot.max_bytes) from exc

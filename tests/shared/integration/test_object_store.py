@@ -39,10 +39,15 @@ async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
         yield data[start : start + size]
 
 
-async def test_streamed_object_round_trips_with_its_sha256(store: ObjectStore):
+@pytest.mark.parametrize("declared", [False, True], ids=["size unknown", "size declared"])
+async def test_streamed_object_round_trips_with_its_sha256(store: ObjectStore, declared: bool):
     data = os.urandom(11 * MIB + 123)  # more than two S3 multipart parts
     stored = await store.put_stream(
-        "evidence/a/1", chunks(data), content_type="application/pdf", max_bytes=20 * MIB
+        "evidence/a/1",
+        chunks(data),
+        content_type="application/pdf",
+        max_bytes=20 * MIB,
+        size=len(data) if declared else None,
     )
     assert (stored.size, stored.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert await store.get_bytes("evidence/a/1") == data
@@ -58,6 +63,19 @@ async def test_object_over_the_limit_is_refused_and_not_stored(store: ObjectStor
             max_bytes=2 * MIB,
         )
     assert not await store.exists("evidence/a/big")
+
+
+@pytest.mark.parametrize("length", [2 * MIB, 7 * MIB], ids=["one part", "multipart"])
+async def test_more_bytes_than_declared_are_refused_and_not_stored(store: ObjectStore, length):
+    with pytest.raises(ObjectTooLargeError):
+        await store.put_stream(
+            "evidence/a/longer",
+            chunks(os.urandom(length + 1)),
+            content_type="application/pdf",
+            max_bytes=20 * MIB,
+            size=length,
+        )
+    assert not await store.exists("evidence/a/longer")
 
 
 async def test_missing_object_raises_not_found(store: ObjectStore):

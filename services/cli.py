@@ -78,6 +78,8 @@ def serve(service: str) -> None:
         port=settings.port,
         log_level="info",
         log_config=None,  # keep the JSON root logger configured above
+        loop="uvloop",
+        http="httptools",
         timeout_graceful_shutdown=20,
     )
 

@@ -18,7 +18,8 @@ from minio.error import S3Error
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy.exc import DBAPIError
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import InvalidTokenError, Principal, verify_token
 from shared.correlation import correlation_id_var, current_correlation_id, new_correlation_id
@@ -49,7 +50,7 @@ def health_router() -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus 指标", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        runtime = get_runtime(request)
+        runtime: Runtime = request.app.state.runtime
         await runtime.readiness()  # refreshes the queue, dead-letter and outbox gauges
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -64,7 +65,9 @@ def health_router() -> APIRouter:
     return router
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are `async def`: FastAPI runs a plain `def` dependency on a worker thread, a thread
+# hop per dependency per request.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -83,10 +86,10 @@ log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="登录后获得的访问令牌")
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Principal:
-    runtime = get_runtime(request)
+    runtime: Runtime = request.app.state.runtime
     if credentials is None:
         raise HTTPException(401, "请先登录。", headers={"WWW-Authenticate": "Bearer"})
     try:
@@ -99,31 +102,48 @@ def current_principal(
         ) from exc
 
 
-def correlation_id(_request: Request) -> str:
+async def correlation_id(_request: Request) -> str:
     return current_correlation_id()
 
 
-async def _carry_correlation_id(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    supplied = request.headers.get("x-correlation-id", "")
-    is_usable = supplied.isalnum() and len(supplied) <= MAX_CORRELATION_ID
-    token = correlation_id_var.set(supplied if is_usable else new_correlation_id())
-    try:
-        response = await call_next(request)
-        response.headers["X-Correlation-ID"] = current_correlation_id()
-        return response
-    finally:
-        correlation_id_var.reset(token)
+class CarryCorrelationId:
+    """The caller's `X-Correlation-ID` (or a new one) for every event and log line of a request.
+
+    Plain ASGI: `BaseHTTPMiddleware` ran each request in a task of its own and streamed the
+    response through a memory channel.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        supplied = Headers(scope=scope).get("x-correlation-id", "")
+        is_usable = supplied.isalnum() and len(supplied) <= MAX_CORRELATION_ID
+        token = correlation_id_var.set(supplied if is_usable else new_correlation_id())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Correlation-ID"] = current_correlation_id()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id_var.reset(token)
 
 
 def install_observability(app: FastAPI, runtime: Runtime) -> None:
     """Correlation ids from the request into every event and log line; HTTP metrics."""
-    app.add_middleware(BaseHTTPMiddleware, dispatch=_carry_correlation_id)
+    app.add_middleware(CarryCorrelationId)
     Instrumentator(
         registry=runtime.metrics.registry, excluded_handlers=["/metrics", "/health", "/ready"]
     ).instrument(app)
 
 
-def utc_now() -> datetime:
+async def utc_now() -> datetime:
     return datetime.now(UTC)
 
 

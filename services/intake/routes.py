@@ -43,12 +43,12 @@ from shared.http import CorrelationId, CurrentPrincipal, Now, RuntimeDep
 router = APIRouter(prefix="/api", tags=["申报"])
 
 
-def login_throttle(request: Request) -> LoginThrottle:
+async def login_throttle(request: Request) -> LoginThrottle:
     throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

@@ -22,7 +22,7 @@ from shared.storage import ObjectStore, ObjectTooLargeError
 router = APIRouter(prefix="/api", tags=["可续传上传"])
 
 
-def intake_settings(request: Request) -> IntakeSettings:
+async def intake_settings(request: Request) -> IntakeSettings:
     settings: IntakeSettings = request.app.state.intake_settings
     return settings
 
@@ -30,7 +30,7 @@ def intake_settings(request: Request) -> IntakeSettings:
 IntakeSettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
 
 
-def admit_upload(request: Request, actor: CurrentPrincipal, now: Now) -> None:
+async def admit_upload(request: Request, actor: CurrentPrincipal, now: Now) -> None:
     """Refuse (429) before a byte of the body is read when this account uploads too often."""
     throttle: UploadThrottle = request.app.state.upload_throttle
     throttle.admit(actor.user_id, now)

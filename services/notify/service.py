@@ -39,6 +39,7 @@ from services.notify.notifications import (
     china_time_text,
     queue_notification,
 )
+from shared.db import insert_ignore
 from shared.events import (
     ApplicationAwarded,
     ApplicationDraftCreated,
@@ -153,11 +154,10 @@ async def _record(session: AsyncSession, application_id: object) -> ApplicationR
 
 
 async def _receipt(session: AsyncSession, application_id: str, revision: int) -> PendingReceipt:
-    receipt = await session.get(PendingReceipt, (application_id, revision), with_for_update=True)
-    if receipt is None:
-        receipt = PendingReceipt(application_id=application_id, revision=revision)
-        session.add(receipt)
-    return receipt
+    """The receipt's row, locked: the submission and its documents are often handled at once."""
+    key = {"application_id": application_id, "revision": revision}
+    await insert_ignore(session, PendingReceipt, key)
+    return await session.get_one(PendingReceipt, (application_id, revision), with_for_update=True)
 
 
 async def note_submission(
@@ -535,14 +535,13 @@ async def note_draft_withdrawn(session: AsyncSession, event: ApplicationDraftWit
 async def _remember_package_status(
     session: AsyncSession, *, campaign_id: str, unit_id: str, status: str, revision: int
 ) -> None:
+    # Inserted, or locked once another step's insert committed: two steps of one unit's package
+    # handled at once used to both find no row, and the second insert failed.
+    first = {"campaign_id": campaign_id, "unit_id": unit_id, "status": status, "revision": revision}
+    if await insert_ignore(session, UnitPackageRecord, first):
+        return
     package = await session.get(UnitPackageRecord, (campaign_id, unit_id), with_for_update=True)
-    if package is None:
-        session.add(
-            UnitPackageRecord(
-                campaign_id=campaign_id, unit_id=unit_id, status=status, revision=revision
-            )
-        )
-    elif is_later_package_step((package.status, package.revision), (status, revision)):
+    if package and is_later_package_step((package.status, package.revision), (status, revision)):
         package.status, package.revision = status, revision
 
 

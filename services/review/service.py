@@ -82,6 +82,7 @@ from services.review.models import (
 )
 from services.review.sheets import default_sheet_for, sheet_by_id
 from shared.auth import Principal, Role
+from shared.db import insert_ignore
 from shared.events import (
     ApplicationAccepted,
     ApplicationAwarded,
@@ -162,20 +163,18 @@ async def _keep_revision(session: AsyncSession, event: ApplicationSubmitted) -> 
 
 
 async def _keep_file(session: AsyncSession, application_id: uuid.UUID, file: EvidenceFile) -> None:
-    if await session.get(EntryFile, file.file_id) is not None:
-        return
-    session.add(
-        EntryFile(
-            file_id=file.file_id,
-            application_id=application_id,
-            kind=file.kind,
-            filename=file.filename,
-            content_type=file.content_type,
-            size=file.size,
-            sha256=file.sha256,
-            storage_key=file.storage_key,
-        )
-    )
+    """Once per file, also when its `evidence.stored` and the submission are handled at once."""
+    row = {
+        "file_id": file.file_id,
+        "application_id": application_id,
+        "kind": file.kind,
+        "filename": file.filename,
+        "content_type": file.content_type,
+        "size": file.size,
+        "sha256": file.sha256,
+        "storage_key": file.storage_key,
+    }
+    await insert_ignore(session, EntryFile, row)
 
 
 async def register_evidence(session: AsyncSession, event: EvidenceStored) -> None:

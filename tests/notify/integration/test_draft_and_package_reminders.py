@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
+from services.notify import service
 from services.notify.models import CampaignUnit, Delivery, DraftRecord, UnitPackageRecord
 from shared.events import (
     ApplicationDraftCreated,
@@ -25,6 +26,7 @@ from tests.notify.events import (
     tag,
 )
 from tests.notify.integration.conftest import NodeFactory, NotifyNode, eventually
+from tests.support.overlap import run_overlapping
 from tests.support.smtp import SmtpServer
 
 # Far from the real clock and from test_reminders.py's deadlines (and their national ones), so
@@ -305,3 +307,30 @@ async def test_units_owing_their_package_are_reminded_before_the_national_deadli
         if "还剩1天" in str(m["Subject"])
     ]
     assert "西藏自治区质量协会的推荐材料包已被中国质量协会退回，尚未重新提交" in plain_text(last)
+
+
+async def test_two_steps_of_one_package_handled_at_once_both_land(notify_node: NodeFactory):
+    """The second step waits for the first one's row instead of failing to insert its own."""
+    node = await notify_node()
+    run = tag()
+    submitted_step = package_step(run, PackageSubmitted)
+    returned_step = package_step(run, PackageReturned)
+    assert isinstance(submitted_step, PackageSubmitted)
+    assert isinstance(returned_step, PackageReturned)
+    public_url = node.settings.public_url
+
+    waited = await run_overlapping(
+        node.runtime.transaction,
+        lambda session: service.note_package_submitted(
+            session, submitted_step, public_url=public_url
+        ),
+        lambda session: service.note_package_returned(
+            session, returned_step, public_url=public_url
+        ),
+    )
+
+    assert waited, "the second step waits for the first transaction"
+    async with node.runtime.transaction() as session:
+        package = await session.get(UnitPackageRecord, (f"c-{run}", f"unit-{run}"))
+    assert package is not None
+    assert (package.status, package.revision) == ("returned", 1)

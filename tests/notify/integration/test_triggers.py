@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.notify import service
+from services.notify.models import PendingReceipt
 from shared.events import (
     ApplicationAwarded,
     ApplicationNotAwarded,
@@ -21,6 +23,7 @@ from shared.events import (
 )
 from tests.notify.events import forwarded, person, rendered, submitted, tag
 from tests.notify.integration.conftest import NodeFactory, eventually
+from tests.support.overlap import run_overlapping
 from tests.support.smtp import SmtpServer
 
 
@@ -207,3 +210,24 @@ async def test_reviewer_assigned_reaches_the_reviewer(notify_node: NodeFactory, 
     )
     await asyncio.sleep(1.0)
     assert len(mails(smtp, "reviewer", run, "评审任务")) == 1
+
+
+async def test_a_submission_and_its_documents_handled_at_once_give_one_receipt(
+    notify_node: NodeFactory,
+):
+    """Both handlers need the receipt's row: the second waits for the first instead of failing."""
+    node = await notify_node()
+    event = submitted(tag())
+    documents = rendered(str(event.application_id))
+    public_url = node.settings.public_url
+
+    await run_overlapping(
+        node.runtime.transaction,
+        lambda session: service.note_documents(session, documents, public_url=public_url),
+        lambda session: service.note_submission(session, event, public_url=public_url),
+    )
+
+    async with node.runtime.transaction() as session:
+        receipt = await session.get(PendingReceipt, (str(event.application_id), 1))
+    assert receipt is not None
+    assert receipt.queued_at is not None, "both halves met: the receipt was queued"

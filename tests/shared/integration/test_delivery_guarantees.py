@@ -13,8 +13,15 @@ import pytest
 from sqlalchemy import func, select
 
 from services.review import service as review_service
-from services.review.models import Entry, messaging_tables
-from shared.events import Applicant, ApplicationForm, ApplicationSubmitted, GroupMember
+from services.review.models import Entry, EntryFile, messaging_tables
+from shared.events import (
+    Applicant,
+    ApplicationForm,
+    ApplicationSubmitted,
+    EvidenceFile,
+    EvidenceStored,
+    GroupMember,
+)
 from shared.messaging.broker import queue_depths
 from shared.messaging.consumer import claim_in_inbox
 from shared.messaging.outbox import count_pending
@@ -22,6 +29,7 @@ from shared.messaging.topology import DELIVERY_LIMIT, EVENTS_EXCHANGE, SERVICE_Q
 from shared.runtime import Runtime
 from tests.builders import application_form
 from tests.support.infra import Infra
+from tests.support.overlap import run_overlapping
 from tests.support.proxy import TcpProxy
 
 REVIEW_QUEUE = SERVICE_QUEUES["review"]
@@ -138,6 +146,33 @@ async def test_concurrent_duplicate_waits_for_the_first_claim(
     first_may_end.set()
     assert await first_task is True
     assert await second_task is (not first_commits)
+
+
+async def test_evidence_and_its_submission_handled_at_once_keep_the_file_once(
+    review_runtime: Runtime,
+):
+    """Two replicas (or two messages in flight) register one file: the second waits, no error."""
+    file = EvidenceFile(
+        file_id=uuid.uuid4(),
+        kind="evidence",
+        filename="活动记录.pdf",
+        content_type="application/pdf",
+        size=1024,
+        sha256="0" * 64,
+        storage_key="evidence/x.pdf",
+    )
+    submitted = submitted_event(evidence=(file,))
+    stored = EvidenceStored(application_id=submitted.application_id, unit_id="xizang", file=file)
+
+    await run_overlapping(
+        review_runtime.transaction,
+        lambda session: review_service.register_evidence(session, stored),
+        lambda session: review_service.register_submission(session, submitted),
+    )
+
+    async with review_runtime.transaction() as session:
+        files = await session.scalar(select(func.count()).where(EntryFile.file_id == file.file_id))
+    assert files == 1
 
 
 async def test_failed_handler_leaves_no_inbox_row_and_is_retried(review_runtime: Runtime):

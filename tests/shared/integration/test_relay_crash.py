@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.review import service as review_service
 from services.review.models import Entry
@@ -85,3 +85,30 @@ async def test_relay_killed_after_publishing_leaves_no_duplicate_effect(review_r
 
 async def _ready(value: bool) -> bool:
     return value
+
+
+async def test_a_publish_the_broker_refuses_leaves_only_its_row_pending(review_runtime: Runtime):
+    """Real RabbitMQ returns the one unroutable event of a batch; the rest are marked."""
+    events = [submitted_event() for _ in range(10)]
+    async with transaction(review_runtime.sessionmaker) as session:
+        for event in events:
+            await review_runtime.publish_later(session, event)
+    refused = str(events[3].event_id)
+    outbox = review_runtime.tables.outbox
+    async with transaction(review_runtime.sessionmaker) as session:
+        # Bound to no queue: the mandatory publish comes back from the broker.
+        unroutable = update(outbox).where(outbox.c.event_id == refused)
+        await session.execute(unroutable.values(event_type="nobody.listens"))
+    await review_runtime.broker.connect()
+    await declare_topology(review_runtime.broker)
+
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises for a return
+        await review_runtime.relay.publish_pending()
+
+    async with transaction(review_runtime.sessionmaker) as session:
+        ids = [str(event.event_id) for event in events]
+        rows = (await session.execute(select(outbox).where(outbox.c.event_id.in_(ids)))).all()
+    state = {row.event_id: (row.published_at is not None, row.attempts) for row in rows}
+    assert state.pop(refused) == (False, 1)
+    assert set(state.values()) == {(True, 0)}
+    assert len(state) == len(events) - 1

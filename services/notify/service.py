@@ -540,8 +540,9 @@ async def _remember_package_status(
     first = {"campaign_id": campaign_id, "unit_id": unit_id, "status": status, "revision": revision}
     if await insert_ignore(session, UnitPackageRecord, first):
         return
-    package = await session.get(UnitPackageRecord, (campaign_id, unit_id), with_for_update=True)
-    if package and is_later_package_step((package.status, package.revision), (status, revision)):
+    key = (campaign_id, unit_id)
+    package = await session.get_one(UnitPackageRecord, key, with_for_update=True)
+    if is_later_package_step((package.status, package.revision), (status, revision)):
         package.status, package.revision = status, revision
 
 

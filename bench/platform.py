@@ -21,7 +21,7 @@ from typing import Any, Self
 
 import httpx
 
-from bench.common import S3Server, log
+from bench.common import log
 from services.intake.demo import DEMO_ENTERPRISE_ID
 from shared.auth import Role
 from shared.settings import ServiceName
@@ -37,6 +37,7 @@ from tests.support.infra import (
 )
 from tests.support.platform import Platform
 from tests.support.proxy import free_port
+from tests.support.s3 import S3Server
 
 DEMO_PASSWORD = "bench-demo-password"  # noqa: S105 - a throwaway demo account of this run
 MB = 1024 * 1024

@@ -27,7 +27,6 @@ from bench.common import (
     Options,
     Result,
     Row,
-    S3Server,
     Target,
     amqp_url,
     bare_render,
@@ -46,6 +45,7 @@ from shared.messaging.topology import EVENTS_EXCHANGE
 from shared.migrations import upgrade
 from shared.runtime import Runtime
 from shared.settings import Settings
+from tests.support.s3 import S3Server
 
 NAME = "render"
 WORKER_TIMEOUT_S = 3600.0

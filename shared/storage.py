@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import queue
 import uuid
@@ -16,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import S3Error
 
 from shared.settings import Settings
@@ -58,10 +60,7 @@ class ObjectStore(Protocol):
         max_bytes: int,
         size: int | None = None,
     ) -> StoredObject:
-        """Store the chunks, refusing more than `max_bytes` or than a declared `size`.
-
-        Declaring the size (a request's Content-Length) saves S3 a copy of each part.
-        """
+        """Store the chunks, refusing more than `max_bytes` or than a declared `size`."""
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject: ...
     async def get_bytes(self, key: str) -> bytes: ...
@@ -160,7 +159,7 @@ class LocalObjectStore:
 
 
 class _ChunkPipe:
-    """A blocking file-like reader for the minio client's thread, fed from the event loop.
+    """A blocking reader of whole S3 parts for the upload thread, fed from the event loop.
 
     Feeding never blocks a thread: the loop waits on a semaphore of free buffer slots, which the
     reading thread hands back. (Feeding through worker threads deadlocked once the uploads in
@@ -174,7 +173,7 @@ class _ChunkPipe:
         self._loop = loop
         self._chunks: queue.SimpleQueue[bytes | BaseException] = queue.SimpleQueue()
         self._free_slots = asyncio.Semaphore(self._SLOTS)
-        self._buffer = bytearray()
+        self._leftover = b""
         self._done = False
 
     async def feed(self, item: bytes) -> None:
@@ -184,20 +183,37 @@ class _ChunkPipe:
     def fail(self, error: BaseException) -> None:
         self._chunks.put(error)
 
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._buffer) < size):
-            item = self._chunks.get()
-            if isinstance(item, BaseException):
-                raise item
-            self._loop.call_soon_threadsafe(self._free_slots.release)
-            if item == self._EOF:
-                self._done = True
-            self._buffer.extend(item)
-        cut = len(self._buffer) if size < 0 else min(size, len(self._buffer))
-        with memoryview(self._buffer) as buffered:  # one copy of a 5 MiB part, not two
-            data = bytes(buffered[:cut])
-        del self._buffer[:cut]
-        return data
+    def read_part(self, size: int) -> bytes:
+        """The next `size` bytes, fewer only at the end; b"" once everything was read."""
+        # BytesIO hands over the bytes it grew without copying them (a bytearray needs a copy),
+        # so a part is in memory once.
+        part = io.BytesIO()
+        while part.tell() < size and (chunk := self._next_chunk()):
+            room = size - part.tell()
+            if len(chunk) > room:
+                self._leftover = chunk[room:]
+                chunk = chunk[:room]
+            part.write(chunk)
+        return part.getvalue()
+
+    def exhausted(self) -> bool:
+        """Whether everything was read; waits for the next chunk to know."""
+        if not self._leftover and not self._done:
+            self._leftover = self._next_chunk()
+        return self._done and not self._leftover
+
+    def _next_chunk(self) -> bytes:
+        if self._leftover:
+            chunk, self._leftover = self._leftover, b""
+            return chunk
+        if self._done:
+            return self._EOF
+        item = self._chunks.get()
+        if isinstance(item, BaseException):
+            raise item
+        self._loop.call_soon_threadsafe(self._free_slots.release)
+        self._done = item == self._EOF
+        return item
 
 
 class S3ObjectStore:
@@ -229,37 +245,52 @@ class S3ObjectStore:
         max_bytes: int,
         size: int | None = None,
     ) -> StoredObject:
-        # Of unknown size, the client reads each part plus one byte and slices the byte off:
-        # a second copy of every 5 MiB part. Of a known size, it stops reading there, so the
-        # meter refuses more bytes than declared rather than wait for a reader that is gone.
         pipe = _ChunkPipe(asyncio.get_running_loop())
         meter = _Meter(max_bytes, declared=size)
-        upload = asyncio.create_task(
-            self._run(
-                self._client.put_object,
-                self._bucket,
-                key,
-                cast("BinaryIO", pipe),
-                length=-1 if size is None else size,
-                part_size=S3_PART_BYTES,
-                num_parallel_uploads=1,
-                content_type=content_type,
-            )
-        )
+        upload = asyncio.create_task(self._run(self._upload, key, pipe, content_type))
         try:
             async for chunk in chunks:
                 meter.feed(chunk)
                 await pipe.feed(chunk)
             await pipe.feed(_ChunkPipe._EOF)  # noqa: SLF001 - own class
         except BaseException as exc:
-            # Fail the reader so the client aborts the (multipart) upload; nothing is stored.
+            # Fail the reader so the upload is aborted; nothing is stored.
             pipe.fail(exc)
-            [outcome] = await asyncio.gather(upload, return_exceptions=True)
-            if not isinstance(outcome, BaseException):  # it had read the declared size
-                await self.delete(key)
+            await asyncio.gather(upload, return_exceptions=True)
             raise
         await upload
         return StoredObject(key, meter.size, meter.sha256, content_type)
+
+    def _upload(self, key: str, pipe: _ChunkPipe, content_type: str) -> None:
+        """One PUT for an object of one part, else a multipart upload of one part at a time.
+
+        minio's own `put_object` keeps the part it sent while it reads the next one: two parts
+        in memory. Here a part is let go before the next is read, so any upload holds one.
+        """
+        part = pipe.read_part(S3_PART_BYTES)
+        if pipe.exhausted():
+            self._client.put_object(
+                self._bucket, key, io.BytesIO(part), len(part), content_type=content_type
+            )
+            return
+        # minio has no public API for the parts of a multipart upload; requirements.lock pins
+        # the version these private calls are tested against (tests/shared/integration).
+        client = self._client
+        upload_id = client._create_multipart_upload(  # noqa: SLF001
+            self._bucket, key, {"Content-Type": content_type}
+        )
+        parts: list[Part] = []
+        try:
+            while part:
+                number = len(parts) + 1
+                etag = client._upload_part(self._bucket, key, part, None, upload_id, number)  # noqa: SLF001
+                parts.append(Part(number, etag))
+                del part  # before the next one is read
+                part = pipe.read_part(S3_PART_BYTES)
+            client._complete_multipart_upload(self._bucket, key, upload_id, parts)  # noqa: SLF001
+        except BaseException:
+            client._abort_multipart_upload(self._bucket, key, upload_id)  # noqa: SLF001
+            raise
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
         return await self.put_stream(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator
+import tracemalloc
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from minio import Minio
 
+from shared.storage import S3_PART_BYTES as PART
 from shared.storage import (
     LocalObjectStore,
     ObjectNotFoundError,
@@ -18,20 +20,30 @@ from shared.storage import (
     S3ObjectStore,
 )
 from tests.support.infra import Infra
+from tests.support.s3 import S3Server
 
 MIB = 1024 * 1024
 
 
-@pytest.fixture(params=["local", "s3"])
-async def store(request: pytest.FixtureRequest, infra: Infra, bucket: str, tmp_path) -> ObjectStore:
-    if request.param == "local":
-        return LocalObjectStore(tmp_path / "store")
-    client = Minio(
+@pytest.fixture
+def client(infra: Infra) -> Minio:
+    return Minio(
         f"127.0.0.1:{infra.s3_port}", access_key="testing", secret_key="testing", secure=False
     )
-    s3 = S3ObjectStore(client, bucket)
-    await s3.ensure_bucket()
-    return s3
+
+
+@pytest.fixture
+async def s3(client: Minio, bucket: str) -> S3ObjectStore:
+    store = S3ObjectStore(client, bucket)
+    await store.ensure_bucket()
+    return store
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path) -> ObjectStore:
+    if request.param == "local":
+        return LocalObjectStore(tmp_path / "store")
+    return request.getfixturevalue("s3")
 
 
 async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
@@ -52,6 +64,72 @@ async def test_streamed_object_round_trips_with_its_sha256(store: ObjectStore, d
     assert (stored.size, stored.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert await store.get_bytes("evidence/a/1") == data
     assert b"".join([c async for c in store.iter_chunks("evidence/a/1")]) == data
+
+
+@pytest.mark.parametrize(
+    "length",
+    [PART, PART + 1, 2 * PART, 2 * PART + 1],
+    ids=["one whole part", "a byte more", "two whole parts", "two parts and a byte"],
+)
+async def test_objects_at_part_boundaries_round_trip(store: ObjectStore, length: int):
+    data = os.urandom(length)
+    stored = await store.put_stream(
+        "evidence/a/edge",
+        chunks(data, size=700_001),
+        content_type="application/pdf",
+        max_bytes=3 * PART,
+    )
+    assert stored.size == length
+    assert await store.get_bytes("evidence/a/edge") == data
+
+
+async def test_a_multipart_upload_cut_off_midway_leaves_no_parts_behind(
+    s3: S3ObjectStore, client: Minio, bucket: str
+):
+    with pytest.raises(ObjectTooLargeError):
+        await s3.put_stream(
+            "evidence/a/cut",
+            chunks(os.urandom(3 * PART)),
+            content_type="application/pdf",
+            max_bytes=2 * PART + 10,
+        )
+    assert not await s3.exists("evidence/a/cut")
+    assert not client._list_multipart_uploads(bucket).uploads
+
+
+@pytest.fixture(scope="module")
+def s3_elsewhere() -> Iterator[S3Server]:
+    """An S3 server in a process of its own, so that its memory is not counted as ours."""
+    with S3Server() as server:
+        yield server
+
+
+async def test_a_streamed_upload_holds_about_one_part_in_memory(
+    s3_elsewhere: S3Server, bucket: str
+):
+    # minio's own put_object kept the part it had sent while it read the next one.
+    client = Minio(s3_elsewhere.endpoint, access_key="t", secret_key="t", secure=False)
+    s3 = S3ObjectStore(client, bucket)
+    await s3.ensure_bucket()
+    chunk = os.urandom(64 * 1024)
+
+    async def same_chunk(times: int) -> AsyncIterator[bytes]:
+        for _ in range(times):
+            yield chunk
+
+    tracemalloc.start()
+    try:
+        stored = await s3.put_stream(
+            "evidence/a/long",
+            same_chunk(6 * PART // len(chunk)),
+            content_type="application/pdf",
+            max_bytes=10 * PART,
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stored.size == 6 * PART
+    assert peak < 1.5 * PART, f"{peak / PART:.2f} parts in memory"
 
 
 async def test_object_over_the_limit_is_refused_and_not_stored(store: ObjectStore):

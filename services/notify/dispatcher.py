@@ -47,14 +47,19 @@ class DeliveryDispatcher:
         self._clock = clock
 
     async def run(self) -> None:
-        while not cancel_requested():
-            try:
-                sent = await self.dispatch_due()
-            except Exception:
-                log.exception("delivery dispatch failed; retrying")
-                sent = 0
-            if sent < self._batch_size:
-                await asyncio.sleep(self._interval_s)
+        try:
+            while not cancel_requested():
+                try:
+                    sent = await self.dispatch_due()
+                except Exception:
+                    log.exception("delivery dispatch failed; retrying")
+                    sent = 0
+                if sent == 0:
+                    await self._channels.mailer.close()  # no mail server connection held idle
+                if sent < self._batch_size:
+                    await asyncio.sleep(self._interval_s)
+        finally:
+            await self._channels.mailer.close()
 
     async def dispatch_due(self) -> int:
         now = self._clock()

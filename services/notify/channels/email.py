@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import aiosmtplib
 
 from shared.settings import Settings
+
+QUIT_TIMEOUT_S = 5
 
 
 class PermanentDeliveryError(Exception):
@@ -19,8 +22,16 @@ class TransientDeliveryError(Exception):
 
 
 class SmtpMailer:
+    """Sends over one SMTP connection, kept while mails keep coming; `close` ends it.
+
+    A connection per mail costs a TCP (and, with STARTTLS, a TLS) handshake, EHLO and login
+    each time: a burst of receipts at a deadline pays that once.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._connection: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
 
     async def send(
         self, *, delivery_id: str, recipient: str, subject: str, text: str, html: str
@@ -35,7 +46,8 @@ class SmtpMailer:
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         try:
-            await self._send(message)
+            async with self._lock:
+                await self._send(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [refused.code for refused in exc.recipients]
             detail = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
@@ -49,11 +61,41 @@ class SmtpMailer:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise TransientDeliveryError(repr(exc)) from exc
 
+    async def close(self) -> None:
+        """Say goodbye to the server (QUIT) if a connection is open."""
+        async with self._lock:
+            connection, self._connection = self._connection, None
+            if connection is None:
+                return
+            try:
+                async with asyncio.timeout(QUIT_TIMEOUT_S):
+                    await connection.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                connection.close()
+
     async def _send(self, message: EmailMessage) -> None:
+        kept = self._connection
+        if kept is not None:
+            try:
+                await kept.send_message(message)
+            except aiosmtplib.SMTPServerDisconnected:
+                self._drop()  # the server closed it while idle: one fresh try below
+            except BaseException:
+                self._drop()  # the next mail starts on a clean session
+                raise
+            else:
+                return
+        self._connection = await self._connect()
+        try:
+            await self._connection.send_message(message)
+        except BaseException:
+            self._drop()
+            raise
+
+    async def _connect(self) -> aiosmtplib.SMTP:
         settings = self._settings
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        await aiosmtplib.send(
-            message,
+        connection = aiosmtplib.SMTP(
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             start_tls=settings.smtp_starttls,
@@ -61,3 +103,10 @@ class SmtpMailer:
             password=password if settings.smtp_username else None,
             timeout=30,
         )
+        await connection.connect()  # EHLO, STARTTLS and login as configured
+        return connection
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()

@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from services.intake.domain.errors import FileTooLargeError, InvalidFileError
 from services.intake.domain.files import (
+    SNIFF_BYTES,
     ZIP_BASED,
     FileKind,
     ensure_declared_type_matches,
@@ -22,7 +23,6 @@ from services.intake.service import UploadSlot
 from services.intake.settings import IntakeSettings
 from shared.storage import ObjectStore, ObjectTooLargeError, StoredObject
 
-SNIFF_BYTES = 8192
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
@@ -52,7 +52,10 @@ def ensure_declared_size_fits(request: Request, limit: int) -> None:
 
 
 class _Tail:
-    """Remembers the last bytes streamed through it: where a zip keeps its directory."""
+    """Remembers the last `keep` bytes streamed through it, where a zip keeps its directory.
+
+    Other types keep none: copying every upload's last MiB costs intake CPU for nothing.
+    """
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
@@ -70,6 +73,8 @@ class _Tail:
             yield chunk
 
     def _remember(self, chunk: bytes) -> None:
+        if not self.keep:
+            return
         self._buffer.extend(chunk)
         if len(self._buffer) > 2 * self.keep:  # trim rarely: amortised O(1) per byte
             del self._buffer[: -self.keep]
@@ -103,7 +108,7 @@ async def store_checked(
         raise too_large(slot.max_bytes)
     sniffed = sniff(head, kind)
     ensure_declared_type_matches(declared_type, sniffed)
-    tail = _Tail(TAIL_BYTES)
+    tail = _Tail(TAIL_BYTES if sniffed.extension in ZIP_BASED else 0)
     try:
         stored = await store.put_stream(
             slot.storage_key,

@@ -39,6 +39,8 @@ CONTENT_TYPES = {
 
 ZIP_BASED = frozenset({"docx", "xlsx"})
 GENERIC_DECLARED_TYPES = frozenset({"", "application/octet-stream"})
+# What sniffing reads of a file: its type and any markup near its start.
+SNIFF_BYTES = 8192
 # Markup a browser would render; a "PDF" or image carrying it near its start is a polyglot.
 _MARKUP = (b"<html", b"<script", b"<!doctype html", b"<svg", b"<body", b"<iframe", b"javascript:")
 
@@ -68,7 +70,7 @@ def sniff(head: bytes, kind: FileKind) -> SniffedType:
 
 
 def _ensure_no_markup(head: bytes) -> None:
-    lowered = head.lower()
+    lowered = head[:SNIFF_BYTES].lower()
     if any(marker in lowered for marker in _MARKUP):
         raise InvalidFileError(
             "文件中夹带网页代码（HTML/脚本），为安全起见不予接收。请从原始文档重新导出后上传。"

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from bench import cpu
 from bench.common import Options, Result, Row, Target, bare_render, log, percentile
 from bench.platform import (
     Account,
@@ -106,6 +107,7 @@ def run(options: Options) -> Result:
             note=f"median of {SINGLES}: submit → docx+pdf stored and receipt mail delivered",
         ),
         Row("bare render (pdf+docx) of N forms", round(bare_s, 1), "s"),
+        Row("  per form", round(bare_s / max(len(forms), 1) * 1000, 1), "ms"),
     )
     for replicas, figures in rounds.items():
         label = f"{replicas} render replica{'s' if replicas > 1 else ''}"
@@ -128,6 +130,7 @@ def run(options: Options) -> Result:
                 "ms",
                 Target("<=", 300),
             ),
+            *_cpu_rows(figures["cpu_s"], n, label),
             Row(f"  lost, {label}", figures["lost"], "", Target("<=", 0)),
             Row(f"  duplicates, {label}", figures["duplicates"], "", Target("<=", 0)),
         )
@@ -140,6 +143,28 @@ def run(options: Options) -> Result:
             )
         )
     return result
+
+
+def _cpu_rows(cpu_s: dict[str, float], n: int, label: str) -> list[Row]:
+    """CPU per application during the drill: in the render children, and everywhere else."""
+    rendering = cpu_s.get("render children", 0.0)
+    elsewhere = sum(cpu_s.values()) - rendering
+    largest = ", ".join(
+        f"{group} {seconds / n * 1000:.0f}"
+        for group, seconds in list(cpu_s.items())[:5]
+        if group != "render children"
+    )
+    return [
+        Row(
+            f"  CPU per application, render children, {label}", round(rendering / n * 1000, 1), "ms"
+        ),
+        Row(
+            f"  CPU per application elsewhere, {label}",
+            round(elsewhere / n * 1000, 1),
+            "ms",
+            note=largest,
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -162,6 +187,7 @@ async def _drill(
     poll_s: float = 0.5,
 ) -> dict[str, Any]:
     applicant = Applicant(site.platform.url("intake"), site.accounts)
+    cpu_before = cpu.read()
     started = time.perf_counter()
     submitting = asyncio.create_task(applicant.submit_many(n, concurrency=concurrency, tag=tag))
     watcher = Watcher(site.smtp, [account.email for account in site.accounts])
@@ -180,6 +206,7 @@ async def _drill(
             if items and watcher.all_done():
                 break
         finished = time.perf_counter()
+        cpu_s = cpu.spent(cpu_before, cpu.read())
         if not items:  # timed out while still submitting
             submitting.cancel()
             items = []
@@ -192,6 +219,7 @@ async def _drill(
         "submit_s": round(submit_s, 2),
         "latency_p95_ms": round(percentile(every, 0.95) * 1000) if every else None,
         "latency_p99_ms": round(percentile(every, 0.99) * 1000) if every else None,
+        "cpu_s": cpu_s,
         "failed_submissions": sum(1 for item in items if item.error),
         "first_errors": [item.error for item in items if item.error][:5],
         **watcher.verdict(n),

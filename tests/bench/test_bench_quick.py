@@ -71,6 +71,8 @@ def test_quick_peak_scale_and_intake_lose_nothing(tmp_path: Path):
     for figures in peak["facts"]["rounds"].values():
         assert (figures["submitted"], figures["complete"]) == (100, 100)
         assert (figures["lost"], figures["duplicates"], figures["failed_submissions"]) == (0, 0, 0)
+        busy = {group for group, seconds in figures["cpu_s"].items() if seconds > 0}
+        assert {"render children", "intake", "render", "notify"} <= busy
     assert len(peak["facts"]["single_s"]) == 5
     assert peak["facts"]["bare_render_s"] > 0
 

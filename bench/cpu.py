@@ -1,0 +1,63 @@
+"""CPU seconds per kind of process on this machine between two readings of /proc.
+
+Where a drill's time goes on a machine whose cores it saturates: the render children, each
+service, the S3 server, RabbitMQ, PostgreSQL and the benchmark itself (HTTP clients, watcher,
+mail sink). A process that ends between the readings is not counted; the platform's processes
+and PostgreSQL's pooled backends live through a drill.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+_OWN_PID = os.getpid()
+
+GROUPS: tuple[tuple[str, Callable[[int, str], bool]], ...] = (
+    ("render children", lambda _pid, cmd: "multiprocessing.spawn" in cmd),
+    *(
+        (service, lambda _pid, cmd, service=service: f"services.cli serve {service}" in cmd)
+        for service in ("intake", "review", "render", "notify")
+    ),
+    ("S3 server (moto)", lambda _pid, cmd: "moto.server" in cmd),
+    ("RabbitMQ", lambda _pid, cmd: "beam.smp" in cmd),
+    ("PostgreSQL", lambda _pid, cmd: cmd.startswith("postgres")),
+    ("bench (clients, watcher, mail sink)", lambda pid, _cmd: pid == _OWN_PID),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    seconds: dict[int, tuple[str, float]]  # pid: (group, CPU seconds so far)
+
+
+def read() -> Reading:
+    seconds: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        group = next((name for name, matches in GROUPS if matches(pid, cmd)), "other")
+        fields = stat.rpartition(")")[2].split()
+        user, system = int(fields[11]), int(fields[12])
+        seconds[pid] = (group, (user + system) / _TICKS_PER_S)
+    return Reading(seconds)
+
+
+def spent(before: Reading, after: Reading) -> dict[str, float]:
+    """CPU seconds per group between the readings, largest first."""
+    by_group: defaultdict[str, float] = defaultdict(float)
+    for pid, (group, seconds) in after.seconds.items():
+        earlier = before.seconds.get(pid)
+        by_group[group] += seconds - (earlier[1] if earlier and earlier[0] == group else 0.0)
+    largest_first = sorted(by_group.items(), key=lambda item: item[1], reverse=True)
+    return {group: round(seconds, 1) for group, seconds in largest_first}

@@ -43,7 +43,8 @@ async def s3(client: Minio, bucket: str) -> S3ObjectStore:
 def store(request: pytest.FixtureRequest, tmp_path) -> ObjectStore:
     if request.param == "local":
         return LocalObjectStore(tmp_path / "store")
-    return request.getfixturevalue("s3")
+    s3: S3ObjectStore = request.getfixturevalue("s3")
+    return s3
 
 
 async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
 import os
 import queue
 import uuid
@@ -25,6 +26,7 @@ from minio.error import S3Error
 
 from shared.settings import Settings
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHUNK_BYTES = 1024 * 1024
 # Parts go up one at a time at the S3 minimum size, so a streamed upload holds at most one part
@@ -163,7 +165,8 @@ class _ChunkPipe:
 
     Feeding never blocks a thread: the loop waits on a semaphore of free buffer slots, which the
     reading thread hands back. (Feeding through worker threads deadlocked once the uploads in
-    flight held every thread of the pool.)
+    flight held every thread of the pool.) A reader that fails abandons the pipe, so the feeder
+    stops instead of waiting for slots that nobody will free.
     """
 
     _EOF = b""
@@ -175,10 +178,23 @@ class _ChunkPipe:
         self._free_slots = asyncio.Semaphore(self._SLOTS)
         self._leftover = b""
         self._done = False
+        self._abandoned = False
 
-    async def feed(self, item: bytes) -> None:
+    async def feed(self, item: bytes) -> bool:
+        """Hand a chunk to the reader; False if the reader gave up (its error says why)."""
         await self._free_slots.acquire()
+        if self._abandoned:
+            return False
         self._chunks.put(item)
+        return True
+
+    def abandon(self) -> None:
+        """From the reading thread, when it stops for good: wakes a waiting feeder."""
+        self._loop.call_soon_threadsafe(self._wake_feeder)
+
+    def _wake_feeder(self) -> None:
+        self._abandoned = True
+        self._free_slots.release()
 
     def fail(self, error: BaseException) -> None:
         self._chunks.put(error)
@@ -251,8 +267,10 @@ class S3ObjectStore:
         try:
             async for chunk in chunks:
                 meter.feed(chunk)
-                await pipe.feed(chunk)
-            await pipe.feed(_ChunkPipe._EOF)  # noqa: SLF001 - own class
+                if not await pipe.feed(chunk):
+                    break  # the upload failed: awaiting it below raises why
+            else:
+                await pipe.feed(_ChunkPipe._EOF)  # noqa: SLF001 - own class
         except BaseException as exc:
             # Fail the reader so the upload is aborted; nothing is stored.
             pipe.fail(exc)
@@ -262,6 +280,13 @@ class S3ObjectStore:
         return StoredObject(key, meter.size, meter.sha256, content_type)
 
     def _upload(self, key: str, pipe: _ChunkPipe, content_type: str) -> None:
+        try:
+            self._upload_parts(key, pipe, content_type)
+        except BaseException:
+            pipe.abandon()
+            raise
+
+    def _upload_parts(self, key: str, pipe: _ChunkPipe, content_type: str) -> None:
         """One PUT for an object of one part, else a multipart upload of one part at a time.
 
         minio's own `put_object` keeps the part it sent while it reads the next one: two parts
@@ -289,8 +314,15 @@ class S3ObjectStore:
                 part = pipe.read_part(S3_PART_BYTES)
             client._complete_multipart_upload(self._bucket, key, upload_id, parts)  # noqa: SLF001
         except BaseException:
-            client._abort_multipart_upload(self._bucket, key, upload_id)  # noqa: SLF001
+            self._abort(key, upload_id)
             raise
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        """Drop the parts sent so far; a failure here must not hide why the upload stopped."""
+        try:
+            self._client._abort_multipart_upload(self._bucket, key, upload_id)  # noqa: SLF001
+        except (S3Error, OSError):
+            log.warning("could not abort multipart upload %s of %s", upload_id, key, exc_info=True)
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:
         return await self.put_stream(

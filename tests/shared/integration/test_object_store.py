@@ -98,6 +98,48 @@ async def test_a_multipart_upload_cut_off_midway_leaves_no_parts_behind(
     assert not client._list_multipart_uploads(bucket).uploads
 
 
+class PartRefusedError(Exception):
+    pass
+
+
+def refuse_parts(*_args: object) -> str:
+    raise PartRefusedError
+
+
+async def test_a_part_refused_by_s3_fails_the_upload_at_once(
+    s3: S3ObjectStore, client: Minio, bucket: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(client, "_upload_part", refuse_parts)
+    async with asyncio.timeout(30):  # the feeder used to wait for a reader that was gone
+        with pytest.raises(PartRefusedError):
+            await s3.put_stream(
+                "evidence/a/refused",
+                chunks(os.urandom(4 * PART)),
+                content_type="application/pdf",
+                max_bytes=10 * PART,
+            )
+    assert not await s3.exists("evidence/a/refused")
+    assert not client._list_multipart_uploads(bucket).uploads
+
+
+async def test_a_failed_abort_does_not_hide_why_the_upload_stopped(
+    s3: S3ObjectStore, client: Minio, monkeypatch: pytest.MonkeyPatch
+):
+    def unreachable(*_args: object) -> None:
+        raise OSError("S3 unreachable")
+
+    monkeypatch.setattr(client, "_upload_part", refuse_parts)
+    monkeypatch.setattr(client, "_abort_multipart_upload", unreachable)
+    async with asyncio.timeout(30):
+        with pytest.raises(PartRefusedError):
+            await s3.put_stream(
+                "evidence/a/refused",
+                chunks(os.urandom(4 * PART)),
+                content_type="application/pdf",
+                max_bytes=10 * PART,
+            )
+
+
 @pytest.fixture(scope="module")
 def s3_elsewhere() -> Iterator[S3Server]:
     """An S3 server in a process of its own, so that its memory is not counted as ours."""

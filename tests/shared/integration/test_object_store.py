@@ -106,18 +106,19 @@ def refuse_parts(*_args: object) -> str:
     raise PartRefusedError
 
 
+async def upload_of_four_parts(s3: S3ObjectStore, key: str) -> None:
+    async with asyncio.timeout(30):  # the feeder used to wait for a reader that was gone
+        await s3.put_stream(
+            key, chunks(os.urandom(4 * PART)), content_type="application/pdf", max_bytes=10 * PART
+        )
+
+
 async def test_a_part_refused_by_s3_fails_the_upload_at_once(
     s3: S3ObjectStore, client: Minio, bucket: str, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(client, "_upload_part", refuse_parts)
-    async with asyncio.timeout(30):  # the feeder used to wait for a reader that was gone
-        with pytest.raises(PartRefusedError):
-            await s3.put_stream(
-                "evidence/a/refused",
-                chunks(os.urandom(4 * PART)),
-                content_type="application/pdf",
-                max_bytes=10 * PART,
-            )
+    with pytest.raises(PartRefusedError):
+        await upload_of_four_parts(s3, "evidence/a/refused")
     assert not await s3.exists("evidence/a/refused")
     assert not client._list_multipart_uploads(bucket).uploads
 
@@ -130,14 +131,8 @@ async def test_a_failed_abort_does_not_hide_why_the_upload_stopped(
 
     monkeypatch.setattr(client, "_upload_part", refuse_parts)
     monkeypatch.setattr(client, "_abort_multipart_upload", unreachable)
-    async with asyncio.timeout(30):
-        with pytest.raises(PartRefusedError):
-            await s3.put_stream(
-                "evidence/a/refused",
-                chunks(os.urandom(4 * PART)),
-                content_type="application/pdf",
-                max_bytes=10 * PART,
-            )
+    with pytest.raises(PartRefusedError):
+        await upload_of_four_parts(s3, "evidence/a/refused")
 
 
 @pytest.fixture(scope="module")

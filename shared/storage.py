@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import urllib3
 from minio import Minio
 from minio.datatypes import Part
 from minio.error import S3Error
@@ -321,7 +322,7 @@ class S3ObjectStore:
         """Drop the parts sent so far; a failure here must not hide why the upload stopped."""
         try:
             self._client._abort_multipart_upload(self._bucket, key, upload_id)  # noqa: SLF001
-        except (S3Error, OSError):
+        except (S3Error, OSError, urllib3.exceptions.HTTPError):
             log.warning("could not abort multipart upload %s of %s", upload_id, key, exc_info=True)
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:

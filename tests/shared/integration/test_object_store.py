@@ -9,6 +9,7 @@ import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import urllib3
 from minio import Minio
 
 from shared.storage import S3_PART_BYTES as PART
@@ -20,6 +21,7 @@ from shared.storage import (
     S3ObjectStore,
 )
 from tests.support.infra import Infra
+from tests.support.proxy import TcpProxy
 from tests.support.s3 import S3Server
 
 MIB = 1024 * 1024
@@ -123,16 +125,33 @@ async def test_a_part_refused_by_s3_fails_the_upload_at_once(
     assert not client._list_multipart_uploads(bucket).uploads
 
 
-async def test_a_failed_abort_does_not_hide_why_the_upload_stopped(
-    s3: S3ObjectStore, client: Minio, monkeypatch: pytest.MonkeyPatch
-):
-    def unreachable(*_args: object) -> None:
-        raise OSError("S3 unreachable")
+async def test_s3_unreachable_mid_upload_fails_it_instead_of_hanging(infra: Infra, bucket: str):
+    # The abort cannot reach S3 either: the part's error, not the abort's, is what surfaces.
+    proxy = TcpProxy("127.0.0.1", infra.s3_port).start()
+    client = Minio(f"127.0.0.1:{proxy.port}", access_key="t", secret_key="t", secure=False)
+    s3 = S3ObjectStore(client, bucket)
+    await s3.ensure_bucket()
 
-    monkeypatch.setattr(client, "_upload_part", refuse_parts)
-    monkeypatch.setattr(client, "_abort_multipart_upload", unreachable)
-    with pytest.raises(PartRefusedError):
-        await upload_of_four_parts(s3, "evidence/a/refused")
+    async def cut_after_the_first_part() -> AsyncIterator[bytes]:
+        fed = 0
+        async for chunk in chunks(os.urandom(4 * PART)):
+            yield chunk
+            fed += len(chunk)
+            if fed == PART + MIB:
+                proxy.cut()
+
+    try:
+        async with asyncio.timeout(60):
+            with pytest.raises(urllib3.exceptions.MaxRetryError) as unreachable:
+                await s3.put_stream(
+                    "evidence/a/cut-off",
+                    cut_after_the_first_part(),
+                    content_type="application/pdf",
+                    max_bytes=10 * PART,
+                )
+    finally:
+        proxy.close()
+    assert "partNumber=" in str(unreachable.value.url)
 
 
 @pytest.fixture(scope="module")

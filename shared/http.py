@@ -50,13 +50,13 @@ def health_router() -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus 指标", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         await runtime.readiness()  # refreshes the queue, dead-letter and outbox gauges
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/ready", summary="依赖就绪（数据库、存储、消息队列、消费者）")
     async def ready(request: Request) -> JSONResponse:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         checks = await runtime.readiness()
         ready = is_ready(checks)
         code = status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
@@ -65,11 +65,15 @@ def health_router() -> APIRouter:
     return router
 
 
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 # Dependencies are `async def`: FastAPI runs a plain `def` dependency on a worker thread, a thread
 # hop per dependency per request.
 async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+    return runtime_of(request)
 
 
 MAX_CORRELATION_ID = 64
@@ -89,7 +93,7 @@ bearer = HTTPBearer(auto_error=False, description="登录后获得的访问令�
 async def current_principal(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Principal:
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     if credentials is None:
         raise HTTPException(401, "请先登录。", headers={"WWW-Authenticate": "Bearer"})
     try:

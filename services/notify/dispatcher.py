@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -62,26 +63,24 @@ class DeliveryDispatcher:
             await self._channels.mailer.close()
 
     async def dispatch_due(self) -> int:
-        now = self._clock()
-        async with self._runtime.transaction() as session:
-            due = await sending.due_delivery_ids(session, now=now, limit=self._batch_size)
-        for delivery_id in due:
-            await self._send(delivery_id, now)
-        return len(due)
-
-    async def _send(self, delivery_id: uuid.UUID, now: datetime) -> None:
-        token = uuid.uuid4()
-        claimed = await self._through_outage(
-            lambda session: sending.claim(session, delivery_id, token=token, now=now)
+        started, now, token = time.monotonic(), self._clock(), uuid.uuid4()
+        claims = await self._through_outage(
+            lambda session: sending.claim_due(session, token=token, now=now, limit=self._batch_size)
         )
-        if claimed is None:
-            return
-        outcome = await sending.send(claimed, self._channels, now=now)
+        if not claims:
+            return 0
+        outcomes = [(claimed, await self._send(claimed, now, started)) for claimed in claims]
         await self._through_outage(
-            lambda session: sending.record(
-                session, claimed, outcome, now=now, schedule=self._schedule
+            lambda session: sending.record_outcomes(
+                session, outcomes, now=now, schedule=self._schedule
             )
         )
+        return len(claims)
+
+    async def _send(self, claimed: sending.Claim, now: datetime, started: float) -> sending.Outcome:
+        if time.monotonic() - started > sending.SEND_WINDOW_S:
+            return sending.NOT_ATTEMPTED
+        return await sending.send(claimed, self._channels, now=now)
 
     async def _through_outage(self, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run a step in its own transaction, again while the database is unreachable.

@@ -1,11 +1,15 @@
-"""Sending one due delivery over its channel, in three steps so a lost commit never resends.
+"""Sending due deliveries over their channels, in three steps so a lost commit never resends.
 
-1. claim, in its own transaction: status ``sending``, one more attempt, a lease and the sender's
+Each step handles a batch (the deliveries due now, up to the dispatcher's batch size): two
+transactions per batch, not two per mail.
+
+1. claim, in one transaction: status ``sending``, one more attempt, a lease and the sender's
    token. Retried through a database outage: a claim whose commit landed but whose answer was
-   lost is found again by its token, so the mail goes out at once, not after the lease;
-2. send over the channel, outside any transaction;
-3. record the outcome (sent, retrying or failed) in its own transaction, retried through a
-   database outage: the mail is already out, so only the bookkeeping may be repeated.
+   lost is found again by its token, so the mails go out at once, not after the lease;
+2. send each over its channel, outside any transaction, while the batch's send window lasts
+   (what the window leaves unsent is handed back in step 3, its attempt not counted);
+3. record the outcomes (sent, retrying, failed or handed back) in one transaction, retried
+   through a database outage: the mails are already out, so only the bookkeeping may be repeated.
 
 A claim whose lease ran out (the process died between 1 and 3) is due again. That resend carries
 the same Message-ID / Idempotency-Key, so the receiving side can drop it.
@@ -15,12 +19,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
+from sqlalchemy import case, or_, select
 from sqlalchemy import exc as db_errors
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.channels import Channels
@@ -40,6 +45,9 @@ WEBHOOK_DISABLE_AFTER = 5
 # Longer than the slowest send (SMTP timeout 30 s, webhook 10 s) plus the step retries.
 CLAIM_LEASE = timedelta(minutes=5)
 STEP_RETRY_TIMEOUT_S = 240.0
+SLOWEST_SEND_S = 30.0
+# A batch starts no send after this long: its last send and the record's retries end in the lease.
+SEND_WINDOW_S = CLAIM_LEASE.total_seconds() - STEP_RETRY_TIMEOUT_S - SLOWEST_SEND_S
 
 
 @dataclass(frozen=True)
@@ -72,43 +80,42 @@ class Outcome:
 
     error: str | None = None
     permanent: bool = False
+    not_attempted: bool = False
     webhook_response: WebhookResponse | None = field(default=None, compare=False)
 
 
 SENT = Outcome()
+# Not sent in this batch's window: the claim is handed back, the attempt not counted.
+NOT_ATTEMPTED = Outcome(not_attempted=True)
 
 
-async def due_delivery_ids(session: AsyncSession, *, now: datetime, limit: int) -> list[uuid.UUID]:
-    """Due deliveries, and claims whose lease ran out (their sender died)."""
-    query = (
-        select(Delivery.delivery_id)
-        .where(Delivery.status.in_((*DUE_STATUSES, CLAIMED)), Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-    )
-    return list((await session.execute(query)).scalars())
+async def claim_due(
+    session: AsyncSession, *, token: uuid.UUID, now: datetime, limit: int
+) -> list[Claim]:
+    """Step 1 for a batch: due deliveries, and claims whose lease ran out (their sender died).
 
-
-async def claim(
-    session: AsyncSession, delivery_id: uuid.UUID, *, token: uuid.UUID, now: datetime
-) -> Claim | None:
-    """Step 1, safe to repeat with the same token; the row lock keeps replicas apart."""
+    Safe to repeat with the same token: rows this token already holds come first, so a claim
+    whose commit landed unanswered is found again. Row locks keep replicas apart.
+    """
+    ours = Delivery.claim_token == token
     query = (
         select(Delivery)
-        .where(Delivery.delivery_id == delivery_id, Delivery.status.in_((*DUE_STATUSES, CLAIMED)))
+        .where(
+            Delivery.status.in_((*DUE_STATUSES, CLAIMED)),
+            or_(Delivery.next_attempt_at <= now, ours),
+        )
+        .order_by(case((ours, 0), else_=1), Delivery.next_attempt_at)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    delivery = (await session.execute(query)).scalar_one_or_none()
-    if delivery is None:
-        return None
-    if delivery.status == CLAIMED and delivery.claim_token == token:
-        return await _claim_of(session, delivery, now)
-    if as_utc(delivery.next_attempt_at) > now:
-        return None
-    delivery.attempts += 1
-    delivery.status, delivery.next_attempt_at = CLAIMED, now + CLAIM_LEASE
-    delivery.claim_token = token
-    return await _claim_of(session, delivery, now)
+    deliveries = list((await session.execute(query)).scalars())
+    for delivery in deliveries:
+        if delivery.status == CLAIMED and delivery.claim_token == token:
+            continue
+        delivery.attempts += 1
+        delivery.status, delivery.next_attempt_at = CLAIMED, now + CLAIM_LEASE
+        delivery.claim_token = token
+    return [await _claim_of(session, delivery, now) for delivery in deliveries]
 
 
 async def _claim_of(session: AsyncSession, delivery: Delivery, now: datetime) -> Claim:
@@ -140,26 +147,43 @@ async def send(claimed: Claim, channels: Channels, *, now: datetime) -> Outcome:
     return Outcome(f"未知渠道 {claimed.channel}", permanent=True)
 
 
-async def record(
+async def record_outcomes(
     session: AsyncSession,
-    claimed: Claim,
-    outcome: Outcome,
+    outcomes: Sequence[tuple[Claim, Outcome]],
     *,
     now: datetime,
     schedule: tuple[float, ...] = RETRY_SCHEDULE_S,
 ) -> None:
-    """Step 3; a claim taken over meanwhile (lease expired) is left to its new owner."""
+    """Step 3 for a batch; a claim taken over meanwhile (lease expired) is left to its new owner."""
     query = (
         select(Delivery)
         .where(
-            Delivery.delivery_id == claimed.delivery_id,
+            Delivery.delivery_id.in_([claimed.delivery_id for claimed, _ in outcomes]),
             Delivery.status == CLAIMED,
-            Delivery.attempts == claimed.attempt,
         )
+        .order_by(Delivery.delivery_id)
         .with_for_update()
     )
-    delivery = (await session.execute(query)).scalar_one_or_none()
-    if delivery is None:
+    held = {delivery.delivery_id: delivery for delivery in (await session.execute(query)).scalars()}
+    for claimed, outcome in outcomes:
+        delivery = held.get(claimed.delivery_id)
+        if delivery is not None and delivery.attempts == claimed.attempt:
+            await _record(session, delivery, claimed, outcome, now=now, schedule=schedule)
+
+
+async def _record(
+    session: AsyncSession,
+    delivery: Delivery,
+    claimed: Claim,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    schedule: tuple[float, ...],
+) -> None:
+    if outcome.not_attempted:
+        delivery.attempts -= 1
+        delivery.status = "retrying" if delivery.attempts else "queued"
+        delivery.next_attempt_at, delivery.claim_token = now, None
         return
     if claimed.webhook is not None:
         outcome = await _record_webhook_attempt(session, claimed, claimed.webhook, outcome, now)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
@@ -98,6 +99,30 @@ async def documents_of(
         .order_by(DocumentRow.format)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def application_exists(session: AsyncSession, application_id: uuid.UUID) -> bool:
+    """Without loading the row (its form is JSON parsed on every load): for the consumers."""
+    query = select(Application.application_id).where(Application.application_id == application_id)
+    return (await session.execute(query)).first() is not None
+
+
+async def clear_render_error(session: AsyncSession, application_id: uuid.UUID) -> None:
+    query = (
+        update(Application)
+        .where(Application.application_id == application_id, Application.render_error.is_not(None))
+        .values(render_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(query)
+
+
+async def save_delivery_record(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Notify's latest report on one delivery, inserted or overwritten in one statement."""
+    statement = dialect_insert(session, DeliveryRecord).values(values)
+    changed = {column: statement.excluded[column] for column in values if column != "delivery_id"}
+    upsert = statement.on_conflict_do_update(index_elements=["delivery_id"], set_=changed)
+    await session.execute(upsert)
 
 
 async def document(

@@ -32,7 +32,6 @@ from services.intake.domain.login_throttle import LoginThrottle
 from services.intake.domain.scanning import RELEASED, ScanStatus
 from services.intake.models import (
     Application,
-    DeliveryRecord,
     DocumentRow,
     EvidenceFileRow,
     IdempotentSubmission,
@@ -41,6 +40,7 @@ from services.intake.models import (
 )
 from services.intake.schemas import ApplicationFormIn
 from shared.auth import Principal, Role
+from shared.db import insert_ignore
 from shared.events import (
     Applicant,
     ApplicationAccepted,
@@ -592,26 +592,18 @@ def _evidence_file(row: EvidenceFileRow) -> EvidenceFile:
 async def record_rendered_documents(session: AsyncSession, event: DocumentRendered) -> None:
     application_id = uuid.UUID(event.subject_id)
     for rendered in event.files:
-        existing = await repository.document(
-            session, application_id, event.revision, rendered.format
-        )
-        if existing is not None:
-            continue
-        session.add(
-            DocumentRow(
-                application_id=application_id,
-                revision=event.revision,
-                format=rendered.format,
-                storage_key=rendered.storage_key,
-                sha256=rendered.sha256,
-                size=rendered.size,
-                content_type=rendered.content_type,
-                template_version=event.template_version,
-            )
-        )
-    application = await repository.application(session, application_id)
-    if application is not None:
-        application.render_error = None
+        document = {
+            "application_id": application_id,
+            "revision": event.revision,
+            "format": rendered.format,
+            "storage_key": rendered.storage_key,
+            "sha256": rendered.sha256,
+            "size": rendered.size,
+            "content_type": rendered.content_type,
+            "template_version": event.template_version,
+        }
+        await insert_ignore(session, DocumentRow, document)  # a re-render keeps the first
+    await repository.clear_render_error(session, application_id)
 
 
 async def record_render_failure(session: AsyncSession, event: DocumentFailed) -> None:
@@ -628,16 +620,17 @@ async def record_delivery(
         application_id = uuid.UUID(event.subject_id)
     except ValueError:
         return  # about a unit or a group, not an application
-    if await repository.application(session, application_id) is None:
+    if not await repository.application_exists(session, application_id):
         return
     failed = isinstance(event, NotificationFailed)
-    record = await session.get(DeliveryRecord, event.delivery_id)
-    if record is None:
-        record = DeliveryRecord(delivery_id=event.delivery_id, application_id=application_id)
-        session.add(record)
-    record.channel = event.channel
-    record.recipient = event.recipient
-    record.template = event.template
-    record.status = "failed" if failed else "sent"
-    record.reason = event.reason if isinstance(event, NotificationFailed) else ""
-    record.reported_at = event.occurred_at
+    record = {
+        "delivery_id": event.delivery_id,
+        "application_id": application_id,
+        "channel": event.channel,
+        "recipient": event.recipient,
+        "template": event.template,
+        "status": "failed" if failed else "sent",
+        "reason": event.reason if isinstance(event, NotificationFailed) else "",
+        "reported_at": event.occurred_at,
+    }
+    await repository.save_delivery_record(session, record)

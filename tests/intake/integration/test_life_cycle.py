@@ -12,6 +12,8 @@ from shared.events import (
     ApplicationAccepted,
     ApplicationAwarded,
     ApplicationReturned,
+    DocumentFailed,
+    NotificationFailed,
     NotificationSent,
     ScreeningReason,
     UnitDisqualified,
@@ -19,6 +21,7 @@ from shared.events import (
 from tests.builders import application_form
 from tests.intake.integration.conftest import Intake, Season
 from tests.intake.integration.test_applications import create_draft, submit
+from tests.notify.events import rendered
 
 
 async def status_becomes(
@@ -167,3 +170,62 @@ async def test_notify_reports_about_the_application_are_shown(intake: Intake, se
     assert [(d["recipient"], d["status_label"]) for d in shown] == [
         ("applicant@example.com", "已发送")
     ]
+
+
+async def shown_when(intake: Intake, season: Season, app_id: str, check: Any) -> dict[str, Any]:
+    for _ in range(100):
+        body = (
+            await intake.client.get(f"/api/applications/{app_id}", headers=season.applicant)
+        ).json()
+        if check(body):
+            return dict(body)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never shown: {body}")
+
+
+async def test_a_delivery_reported_failed_then_sent_is_shown_once_as_sent(
+    intake: Intake, season: Season
+):
+    app_id = str((await submitted_application(intake, season))["application_id"])
+    sent = NotificationSent(
+        delivery_id=f"d-{uuid.uuid4().hex[:8]}",
+        channel="email",
+        recipient="applicant@example.com",
+        template="submission_receipt",
+        subject_id=app_id,
+    )
+    reported = sent.model_dump(include={"delivery_id", "channel", "recipient", "template"})
+    failed = NotificationFailed(
+        **reported, subject_id=app_id, reason="550 mailbox full", attempts=3
+    )
+    await intake.publish(failed)
+    await shown_when(intake, season, app_id, lambda body: body["deliveries"])
+    await intake.publish(sent)
+
+    body = await shown_when(
+        intake, season, app_id, lambda body: body["deliveries"][0]["status_label"] == "已发送"
+    )
+    assert len(body["deliveries"]) == 1
+
+
+async def test_documents_rendered_twice_are_listed_once_and_clear_the_render_error(
+    intake: Intake, season: Season
+):
+    app_id = str((await submitted_application(intake, season))["application_id"])
+    await intake.publish(
+        DocumentFailed(
+            subject_type="application",
+            subject_id=app_id,
+            document_kind="application_form",
+            revision=1,
+            reason="模板缺少字段",
+        )
+    )
+    await shown_when(intake, season, app_id, lambda body: body["render_error"])
+    await intake.publish(rendered(app_id))
+    await intake.publish(rendered(app_id))  # a re-render, e.g. after a redelivery
+
+    await shown_when(intake, season, app_id, lambda body: not body["render_error"])
+    await asyncio.sleep(0.5)  # the second one's time to show, were it kept
+    body = await shown_when(intake, season, app_id, lambda body: body["documents"])
+    assert sorted(d["format"] for d in body["documents"]) == ["docx", "pdf"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +40,7 @@ from services.notify.notifications import (
     china_time_text,
     queue_notification,
 )
-from shared.db import insert_ignore
+from shared.db import dialect_insert, insert_ignore
 from shared.events import (
     ApplicationAwarded,
     ApplicationDraftCreated,
@@ -153,19 +154,29 @@ async def _record(session: AsyncSession, application_id: object) -> ApplicationR
 # --- submission receipt ------------------------------------------------------------------------
 
 
-async def _receipt(session: AsyncSession, application_id: str, revision: int) -> PendingReceipt:
-    """The receipt's row, locked: the submission and its documents are often handled at once."""
+async def _receipt_with(
+    session: AsyncSession, application_id: str, revision: int, half: Mapping[str, object]
+) -> PendingReceipt:
+    """The receipt's row with this half stored, in one upsert that also locks it.
+
+    The submission and its documents are often handled at once: the second upsert waits for
+    the first one's transaction, then reads the row with both halves.
+    """
     key = {"application_id": application_id, "revision": revision}
-    await insert_ignore(session, PendingReceipt, key)
-    return await session.get_one(PendingReceipt, (application_id, revision), with_for_update=True)
+    statement = dialect_insert(session, PendingReceipt).values({**key, **half})
+    upsert = statement.on_conflict_do_update(
+        index_elements=list(key), set_={column: statement.excluded[column] for column in half}
+    ).returning(PendingReceipt)
+    stored = await session.execute(upsert, execution_options={"populate_existing": True})
+    return stored.scalar_one()
 
 
 async def note_submission(
     session: AsyncSession, event: ApplicationSubmitted, *, public_url: str
 ) -> None:
     await _remember_submission(session, event)
-    receipt = await _receipt(session, str(event.application_id), event.revision)
-    receipt.submission = event.model_dump(mode="json")
+    submission = {"submission": event.model_dump(mode="json")}
+    receipt = await _receipt_with(session, str(event.application_id), event.revision, submission)
     await _queue_receipt_when_complete(session, receipt, public_url=public_url)
 
 
@@ -177,8 +188,8 @@ async def note_documents(
         return
     if event.document_kind != APPLICATION_FORM:
         return
-    receipt = await _receipt(session, event.subject_id, event.revision)
-    receipt.documents = [file.model_dump(mode="json") for file in event.files]
+    documents = {"documents": [file.model_dump(mode="json") for file in event.files]}
+    receipt = await _receipt_with(session, event.subject_id, event.revision, documents)
     await _queue_receipt_when_complete(session, receipt, public_url=public_url)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
@@ -101,12 +101,6 @@ async def documents_of(
     return list((await session.execute(query)).scalars())
 
 
-async def application_exists(session: AsyncSession, application_id: uuid.UUID) -> bool:
-    """Without loading the row (its form is JSON parsed on every load): for the consumers."""
-    query = select(Application.application_id).where(Application.application_id == application_id)
-    return (await session.execute(query)).first() is not None
-
-
 async def clear_render_error(session: AsyncSession, application_id: uuid.UUID) -> None:
     query = (
         update(Application)
@@ -117,10 +111,30 @@ async def clear_render_error(session: AsyncSession, application_id: uuid.UUID) -
     await session.execute(query)
 
 
+async def add_documents(session: AsyncSession, documents: list[dict[str, Any]]) -> None:
+    """One INSERT for all of them; a document already recorded (a re-render) keeps the first."""
+    await session.execute(
+        dialect_insert(session, DocumentRow).values(documents).on_conflict_do_nothing()
+    )
+
+
 async def save_delivery_record(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Notify's latest report on one delivery, inserted or overwritten in one statement."""
-    statement = dialect_insert(session, DeliveryRecord).values(values)
-    changed = {column: statement.excluded[column] for column in values if column != "delivery_id"}
+    """Notify's latest report on a delivery, kept only if its application is ours: one statement.
+
+    INSERT … SELECT … WHERE EXISTS (the application) ON CONFLICT DO UPDATE: the application's
+    row is not loaded (its form is JSON parsed on every load) and the record is not read first.
+    """
+    columns = DeliveryRecord.__table__.columns
+    reported = select(
+        *(bindparam(name, value, type_=columns[name].type) for name, value in values.items())
+    )
+    ours = select(Application.application_id).where(
+        Application.application_id == values["application_id"]
+    )
+    statement = dialect_insert(session, DeliveryRecord).from_select(
+        list(values), reported.where(ours.exists())
+    )
+    changed = {name: statement.excluded[name] for name in values if name != "delivery_id"}
     upsert = statement.on_conflict_do_update(index_elements=["delivery_id"], set_=changed)
     await session.execute(upsert)
 

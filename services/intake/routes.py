@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ from services.intake.domain.errors import NotFoundError
 from services.intake.domain.files import FileKind
 from services.intake.domain.form_rules import member_count_warnings
 from services.intake.domain.login_throttle import LoginThrottle
-from services.intake.models import Application
+from services.intake.models import Application, DeliveryRecord, DocumentRow, EvidenceFileRow
 from services.intake.schemas import (
     ApplicationFormIn,
     ApplicationOut,
@@ -84,7 +85,7 @@ async def create_application(
 ) -> ApplicationOut:
     async with runtime.transaction() as session:
         application = await service.create_application(session, actor=actor, form=body, now=now)
-        return await _application_out(session, application)
+        return _application_view(application)  # a new draft has no files and no deliveries yet
 
 
 @router.get("/applications", summary="本企业的申报表")
@@ -301,10 +302,22 @@ def attachment_headers(filename: str, size: int) -> dict[str, str]:
 
 
 async def _application_out(session: AsyncSession, application: Application) -> ApplicationOut:
-    evidence = await repository.evidence_of(session, application.application_id)
-    documents = await repository.documents_of(
-        session, application.application_id, application.revision
+    application_id = application.application_id
+    return _application_view(
+        application,
+        evidence=await repository.evidence_of(session, application_id),
+        documents=await repository.documents_of(session, application_id, application.revision),
+        deliveries=await repository.delivery_records_of(session, application_id),
     )
+
+
+def _application_view(
+    application: Application,
+    *,
+    evidence: Sequence[EvidenceFileRow] = (),
+    documents: Sequence[DocumentRow] = (),
+    deliveries: Sequence[DeliveryRecord] = (),
+) -> ApplicationOut:
     base = f"/api/applications/{application.application_id}/documents"
     status_value = ApplicationStatus(application.status)
     form = application.form
@@ -342,7 +355,7 @@ async def _application_out(session: AsyncSession, application: Application) -> A
                 reason=record.reason,
                 reported_at=record.reported_at,
             )
-            for record in await repository.delivery_records_of(session, application.application_id)
+            for record in deliveries
         ],
     )
 

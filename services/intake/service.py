@@ -32,7 +32,6 @@ from services.intake.domain.login_throttle import LoginThrottle
 from services.intake.domain.scanning import RELEASED, ScanStatus
 from services.intake.models import (
     Application,
-    DocumentRow,
     EvidenceFileRow,
     IdempotentSubmission,
     User,
@@ -40,7 +39,6 @@ from services.intake.models import (
 )
 from services.intake.schemas import ApplicationFormIn
 from shared.auth import Principal, Role
-from shared.db import insert_ignore
 from shared.events import (
     Applicant,
     ApplicationAccepted,
@@ -591,8 +589,8 @@ def _evidence_file(row: EvidenceFileRow) -> EvidenceFile:
 
 async def record_rendered_documents(session: AsyncSession, event: DocumentRendered) -> None:
     application_id = uuid.UUID(event.subject_id)
-    for rendered in event.files:
-        document = {
+    documents = [
+        {
             "application_id": application_id,
             "revision": event.revision,
             "format": rendered.format,
@@ -602,7 +600,10 @@ async def record_rendered_documents(session: AsyncSession, event: DocumentRender
             "content_type": rendered.content_type,
             "template_version": event.template_version,
         }
-        await insert_ignore(session, DocumentRow, document)  # a re-render keeps the first
+        for rendered in event.files
+    ]
+    if documents:
+        await repository.add_documents(session, documents)
     await repository.clear_render_error(session, application_id)
 
 
@@ -620,8 +621,6 @@ async def record_delivery(
         application_id = uuid.UUID(event.subject_id)
     except ValueError:
         return  # about a unit or a group, not an application
-    if not await repository.application_exists(session, application_id):
-        return
     failed = isinstance(event, NotificationFailed)
     record = {
         "delivery_id": event.delivery_id,
@@ -633,4 +632,4 @@ async def record_delivery(
         "reason": event.reason if isinstance(event, NotificationFailed) else "",
         "reported_at": event.occurred_at,
     }
-    await repository.save_delivery_record(session, record)
+    await repository.save_delivery_record(session, record)  # kept if the application is ours

@@ -7,7 +7,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from services.intake.domain.deadlines import format_china_time
+from services.intake.models import DeliveryRecord, messaging_tables
 from shared.events import (
     ApplicationAccepted,
     ApplicationAwarded,
@@ -206,6 +209,32 @@ async def test_a_delivery_reported_failed_then_sent_is_shown_once_as_sent(
         intake, season, app_id, lambda body: body["deliveries"][0]["status_label"] == "已发送"
     )
     assert len(body["deliveries"]) == 1
+
+
+async def test_a_report_about_an_application_intake_does_not_hold_is_not_kept(intake: Intake):
+    elsewhere = NotificationSent(
+        delivery_id=f"d-{uuid.uuid4().hex[:8]}",
+        channel="email",
+        recipient="applicant@example.com",
+        template="submission_receipt",
+        subject_id=str(uuid.uuid4()),
+    )
+    await intake.publish(elsewhere)
+
+    async def handled() -> bool:
+        async with intake.runtime.transaction() as session:
+            inbox = messaging_tables.inbox
+            query = select(inbox.c.event_id).where(inbox.c.event_id == str(elsewhere.event_id))
+            return (await session.execute(query)).first() is not None
+
+    for _ in range(100):
+        if await handled():
+            break
+        await asyncio.sleep(0.1)
+    assert await handled()
+    async with intake.runtime.transaction() as session:
+        kept = (await session.execute(select(DeliveryRecord.delivery_id))).scalars().all()
+    assert elsewhere.delivery_id not in kept
 
 
 async def test_documents_rendered_twice_are_listed_once_and_clear_the_render_error(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notify.domain.recipients import Recipient, deduplicate
 from services.notify.domain.templates import DEFAULT_TEMPLATES, TemplateText, render
 from services.notify.models import Delivery, MessageTemplate, Webhook, messaging_tables
-from shared.db import insert_ignore
+from shared.db import dialect_insert, insert_ignore
 from shared.events import NotificationSent
 from shared.messaging.outbox import add_to_outbox
 
@@ -61,13 +61,14 @@ async def queue_notification(
     people = deduplicate(recipients)
     template = await template_text(session, notification.template)
     context = {**notification.context, "link": notification.link}
-    queued = 0
+    rows: list[dict[str, Any]] = []
     for person in people:
         message = render(template, {**context, "recipient_name": person.name})
         base = _delivery_values(notification, person, message.subject, now=now)
-        rows = [
+        rows += [
             {
                 **base,
+                "delivery_id": uuid.uuid4(),
                 "channel": "email",
                 "recipient": person.email,
                 "body_text": message.text,
@@ -75,6 +76,7 @@ async def queue_notification(
             },
             {
                 **base,
+                "delivery_id": uuid.uuid4(),
                 "channel": "in_app",
                 "recipient": person.user_id or person.email,
                 "body_text": message.text,
@@ -83,19 +85,30 @@ async def queue_notification(
             },
             {
                 **base,
+                "delivery_id": uuid.uuid4(),
                 "channel": "amqp",
                 "recipient": person.email,
                 "payload": _amqp_payload(notification, person, message.subject, message.text, now),
             },
         ]
-        for row in rows:
-            row["delivery_id"] = uuid.uuid4()
-            inserted = await insert_ignore(session, Delivery, row)
-            queued += inserted
-            if inserted and row["channel"] == "in_app":
-                await _announce_in_app(session, row)
-    queued += await _queue_webhooks(session, notification, people, now=now)
-    return queued
+    inserted = await _insert_new(session, rows)
+    for row in rows:
+        if row["delivery_id"] in inserted and row["channel"] == "in_app":
+            await _announce_in_app(session, row)
+    return len(inserted) + await _queue_webhooks(session, notification, people, now=now)
+
+
+async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """One INSERT for all rows; the ids of those inserted (a redelivered event's are there)."""
+    if not rows:
+        return set()
+    statement = (
+        dialect_insert(session, Delivery)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(Delivery.delivery_id)
+    )
+    return set((await session.execute(statement)).scalars())
 
 
 def _delivery_values(

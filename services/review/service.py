@@ -82,7 +82,7 @@ from services.review.models import (
 )
 from services.review.sheets import default_sheet_for, sheet_by_id
 from shared.auth import Principal, Role
-from shared.db import insert_ignore
+from shared.db import dialect_insert, insert_ignore
 from shared.events import (
     ApplicationAccepted,
     ApplicationAwarded,
@@ -124,8 +124,7 @@ DEFAULT_REVIEW_DAYS = 14
 async def register_submission(session: AsyncSession, event: ApplicationSubmitted) -> None:
     """A (re)submitted revision: kept as a revision; a returned entry goes back to screening."""
     await _keep_revision(session, event)
-    for file in event.evidence:
-        await _keep_file(session, event.application_id, file)
+    await _keep_files(session, event.application_id, event.evidence)
     entry = await session.get(Entry, event.application_id, with_for_update=True)
     if entry is not None and entry.revision >= event.revision:
         return
@@ -148,37 +147,42 @@ async def register_submission(session: AsyncSession, event: ApplicationSubmitted
 
 
 async def _keep_revision(session: AsyncSession, event: ApplicationSubmitted) -> None:
-    if await session.get(EntryRevision, (event.application_id, event.revision)) is not None:
-        return
-    session.add(
-        EntryRevision(
-            application_id=event.application_id,
-            revision=event.revision,
-            event_type=event.type,
-            form=event.form.model_dump(mode="json"),
-            evidence=[file.model_dump(mode="json") for file in event.evidence],
-            submitted_at=event.submitted_at,
-        )
-    )
-
-
-async def _keep_file(session: AsyncSession, application_id: uuid.UUID, file: EvidenceFile) -> None:
-    """Once per file, also when its `evidence.stored` and the submission are handled at once."""
-    row = {
-        "file_id": file.file_id,
-        "application_id": application_id,
-        "kind": file.kind,
-        "filename": file.filename,
-        "content_type": file.content_type,
-        "size": file.size,
-        "sha256": file.sha256,
-        "storage_key": file.storage_key,
+    revision = {
+        "application_id": event.application_id,
+        "revision": event.revision,
+        "event_type": event.type,
+        "form": event.form.model_dump(mode="json"),
+        "evidence": [file.model_dump(mode="json") for file in event.evidence],
+        "submitted_at": event.submitted_at,
     }
-    await insert_ignore(session, EntryFile, row)
+    await insert_ignore(session, EntryRevision, revision)
+
+
+async def _keep_files(
+    session: AsyncSession, application_id: uuid.UUID, files: Sequence[EvidenceFile]
+) -> None:
+    """Once per file, also when its `evidence.stored` and the submission are handled at once."""
+    rows = [
+        {
+            "file_id": file.file_id,
+            "application_id": application_id,
+            "kind": file.kind,
+            "filename": file.filename,
+            "content_type": file.content_type,
+            "size": file.size,
+            "sha256": file.sha256,
+            "storage_key": file.storage_key,
+        }
+        for file in files
+    ]
+    if rows:
+        await session.execute(
+            dialect_insert(session, EntryFile).values(rows).on_conflict_do_nothing()
+        )
 
 
 async def register_evidence(session: AsyncSession, event: EvidenceStored) -> None:
-    await _keep_file(session, event.application_id, event.file)
+    await _keep_files(session, event.application_id, [event.file])
 
 
 async def register_withdrawal(session: AsyncSession, event: ApplicationWithdrawn) -> None:
@@ -1343,20 +1347,19 @@ async def _keep_generated_files(session: AsyncSession, event: DocumentRendered) 
         application_id = uuid.UUID(event.subject_id)
     except ValueError:
         return
-    for file in event.files:
-        await _keep_file(
-            session,
-            application_id,
-            EvidenceFile(
-                file_id=uuid.uuid5(uuid.NAMESPACE_URL, file.storage_key),
-                kind=f"generated:{event.document_kind}",
-                filename=f"{event.document_kind}-r{event.revision}.{file.format}",
-                content_type=file.content_type,
-                size=file.size,
-                sha256=file.sha256,
-                storage_key=file.storage_key,
-            ),
+    generated = [
+        EvidenceFile(
+            file_id=uuid.uuid5(uuid.NAMESPACE_URL, file.storage_key),
+            kind=f"generated:{event.document_kind}",
+            filename=f"{event.document_kind}-r{event.revision}.{file.format}",
+            content_type=file.content_type,
+            size=file.size,
+            sha256=file.sha256,
+            storage_key=file.storage_key,
         )
+        for file in event.files
+    ]
+    await _keep_files(session, application_id, generated)
 
 
 async def list_tables(session: AsyncSession, *, actor: Principal) -> list[UnitTable]:

@@ -218,15 +218,18 @@ async def submit_application(
     idempotency_key: IdempotencyKey = None,
 ) -> ApplicationOut:
     async with runtime.transaction() as session:
+        application = await service.load_for_actor(
+            session, actor=actor, application_id=application_id, for_update=True
+        )
         replay = await service.replayed_submission(
             session, actor=actor, application_id=application_id, key=idempotency_key
         )
         if replay is not None:
             return ApplicationOut.model_validate(replay)
-        application = await service.submit_application(
+        await service.submit_application(
             session,
             actor=actor,
-            application_id=application_id,
+            application=application,
             confirmed_line=body.confirm_certificate_line,
             now=now,
             correlation_id=correlation_id,

@@ -290,8 +290,7 @@ async def record_upload(
 async def replayed_submission(
     session: AsyncSession, *, actor: Principal, application_id: uuid.UUID, key: str | None
 ) -> dict[str, object] | None:
-    """The response an earlier submit with this Idempotency-Key gave; locks the application."""
-    await load_for_actor(session, actor=actor, application_id=application_id, for_update=True)
+    """The response an earlier submit with this Idempotency-Key gave (the application locked)."""
     if key is None:
         return None
     earlier = await repository.idempotent_submission(session, actor.user_id, key)
@@ -331,19 +330,17 @@ async def submit_application(
     session: AsyncSession,
     *,
     actor: Principal,
-    application_id: uuid.UUID,
+    application: Application,
     confirmed_line: str,
     now: datetime,
     correlation_id: str,
-) -> Application:
-    application = await load_for_actor(
-        session, actor=actor, application_id=application_id, for_update=True
-    )
+) -> None:
+    """Submit the application, loaded for update with `load_for_actor`."""
     current = ApplicationStatus(application.status)
     status = next_status(current, "submit")
     _ensure_confirmed(certificate_line(application), confirmed_line)
     await _ensure_submittable_in_time(session, application, now=now)
-    evidence = await repository.evidence_of(session, application_id)
+    evidence = await repository.evidence_of(session, application.application_id)
     _ensure_all_released(evidence)
     form = ApplicationForm.model_validate(application.form)
     check_form(_event_form_facts(form, await _registered_name(session, application.enterprise_id)))
@@ -375,7 +372,6 @@ async def submit_application(
             topic_registration_number=application.topic_registration_number,
         ),
     )
-    return application
 
 
 def _ensure_all_released(evidence: list[EvidenceFileRow]) -> None:

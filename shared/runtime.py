@@ -46,6 +46,10 @@ class Runtime:
     # Run after the consumers stopped (their in-flight handlers may still need what they close).
     shutdown_hooks: list[Callable[[], None]] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _autocommit: AsyncEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def build(cls, settings: Settings, tables: MessagingTables) -> Runtime:
@@ -86,6 +90,19 @@ class Runtime:
             yield session
         if wrote_to_outbox(session):
             self.relay.wake()
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for answering a request that only reads: no BEGIN and COMMIT round trips.
+
+        The answer is the one a transaction would give: under READ COMMITTED (PostgreSQL's
+        default, which every service uses) each statement reads its own snapshot either way.
+        Anything written through it would commit statement by statement, so it refuses to flush.
+        """
+        async with self.sessionmaker(bind=self._autocommit, autoflush=False) as session:
+            yield session
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("a reading session holds changes: use transaction()")
 
     async def publish_later(self, session: AsyncSession, event: Event) -> None:
         await add_to_outbox(session, self.tables, event)

@@ -90,7 +90,7 @@ async def create_application(
 
 @router.get("/applications", summary="本企业的申报表")
 async def list_applications(actor: CurrentPrincipal, runtime: RuntimeDep) -> list[ApplicationOut]:
-    async with runtime.transaction() as session:
+    async with runtime.reading() as session:
         rows = await repository.applications_of_enterprise(session, actor.org_id)
         return [
             await _application_out(session, row)
@@ -103,7 +103,7 @@ async def list_applications(actor: CurrentPrincipal, runtime: RuntimeDep) -> lis
 async def get_application(
     application_id: uuid.UUID, actor: CurrentPrincipal, runtime: RuntimeDep
 ) -> ApplicationOut:
-    async with runtime.transaction() as session:
+    async with runtime.reading() as session:
         application = await service.load_for_actor(
             session, actor=actor, application_id=application_id
         )
@@ -189,7 +189,7 @@ async def delete_file(
 async def preview_certificate_line(
     application_id: uuid.UUID, actor: CurrentPrincipal, runtime: RuntimeDep
 ) -> CertificateLineOut:
-    async with runtime.transaction() as session:
+    async with runtime.reading() as session:
         application = await service.load_for_actor(
             session, actor=actor, application_id=application_id
         )
@@ -275,7 +275,7 @@ async def download_document(
     actor: CurrentPrincipal,
     runtime: RuntimeDep,
 ) -> StreamingResponse:
-    async with runtime.transaction() as session:
+    async with runtime.reading() as session:
         application = await service.load_for_actor(
             session, actor=actor, application_id=application_id
         )

@@ -142,7 +142,7 @@ async def upload_file(
     kind: FileKind = FileKind.EVIDENCE,
 ) -> EvidenceOut:
     settings = runtime.settings
-    async with runtime.transaction() as session:
+    async with runtime.reading() as session:  # record_upload checks again, under a lock
         slot = await service.reserve_upload(
             session,
             actor=actor,

@@ -126,10 +126,11 @@ def dialect_insert(
     session: AsyncSession, target: InsertTarget
 ) -> postgresql.Insert | sqlite.Insert:
     """An INSERT in the session's dialect: PostgreSQL's and SQLite's both know ON CONFLICT."""
-    return _insert_in(session.get_bind().dialect.name, target)
+    return insert_in(session.get_bind().dialect.name, target)
 
 
-def _insert_in(dialect_name: str, target: InsertTarget) -> postgresql.Insert | sqlite.Insert:
+def insert_in(dialect_name: str, target: InsertTarget) -> postgresql.Insert | sqlite.Insert:
+    """For statements built once per dialect (`functools.cache`), their values bound later."""
     insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     return insert(target)
 
@@ -150,4 +151,4 @@ async def insert_ignore(
 @functools.cache
 def _insert_ignore_statement(dialect_name: str, target: InsertTarget) -> ReturningInsert[bool]:
     """Built once, values bound at execution: building it with them cost as much as running it."""
-    return _insert_in(dialect_name, target).on_conflict_do_nothing().returning(true())
+    return insert_in(dialect_name, target).on_conflict_do_nothing().returning(true())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.models import (
@@ -24,7 +26,53 @@ from services.intake.models import (
     UnitCampaign,
     User,
 )
-from shared.db import dialect_insert
+from shared.db import dialect_insert, insert_in
+
+
+class DeliveryRecordValues(TypedDict):
+    """A `delivery_records` row, every column."""
+
+    delivery_id: str
+    application_id: uuid.UUID
+    channel: str
+    recipient: str
+    template: str
+    status: str
+    reason: str
+    reported_at: datetime
+
+
+# The statements read on every status page and submission, built once with their values bound
+# at execution: building one cost about as much CPU as running it.
+_APPLICATION = select(Application).where(Application.application_id == bindparam("application_id"))
+_APPLICATION_FOR_UPDATE = _APPLICATION.with_for_update()
+_EVIDENCE_OF = (
+    select(EvidenceFileRow)
+    .where(EvidenceFileRow.application_id == bindparam("application_id"))
+    .order_by(EvidenceFileRow.created_at)
+)
+_DOCUMENTS_OF = (
+    select(DocumentRow)
+    .where(
+        DocumentRow.application_id == bindparam("application_id"),
+        DocumentRow.revision == bindparam("revision"),
+    )
+    .order_by(DocumentRow.format)
+)
+_CLEAR_RENDER_ERROR = (
+    update(Application)
+    .where(
+        Application.application_id == bindparam("rendered_id"),  # not a column's name
+        Application.render_error.is_not(None),
+    )
+    .values(render_error=None)
+    .execution_options(synchronize_session=False)
+)
+_DELIVERY_RECORDS_OF = (
+    select(DeliveryRecord)
+    .where(DeliveryRecord.application_id == bindparam("application_id"))
+    .order_by(DeliveryRecord.reported_at)
+)
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
@@ -64,10 +112,8 @@ async def unit_campaign(
 async def application(
     session: AsyncSession, application_id: uuid.UUID, *, for_update: bool = False
 ) -> Application | None:
-    query = select(Application).where(Application.application_id == application_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+    query = _APPLICATION_FOR_UPDATE if for_update else _APPLICATION
+    return (await session.execute(query, {"application_id": application_id})).scalar_one_or_none()
 
 
 async def applications_of_enterprise(
@@ -82,33 +128,18 @@ async def applications_of_enterprise(
 
 
 async def evidence_of(session: AsyncSession, application_id: uuid.UUID) -> list[EvidenceFileRow]:
-    query = (
-        select(EvidenceFileRow)
-        .where(EvidenceFileRow.application_id == application_id)
-        .order_by(EvidenceFileRow.created_at)
-    )
-    return list((await session.execute(query)).scalars())
+    return list((await session.execute(_EVIDENCE_OF, {"application_id": application_id})).scalars())
 
 
 async def documents_of(
     session: AsyncSession, application_id: uuid.UUID, revision: int
 ) -> list[DocumentRow]:
-    query = (
-        select(DocumentRow)
-        .where(DocumentRow.application_id == application_id, DocumentRow.revision == revision)
-        .order_by(DocumentRow.format)
-    )
-    return list((await session.execute(query)).scalars())
+    values = {"application_id": application_id, "revision": revision}
+    return list((await session.execute(_DOCUMENTS_OF, values)).scalars())
 
 
 async def clear_render_error(session: AsyncSession, application_id: uuid.UUID) -> None:
-    query = (
-        update(Application)
-        .where(Application.application_id == application_id, Application.render_error.is_not(None))
-        .values(render_error=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(query)
+    await session.execute(_CLEAR_RENDER_ERROR, {"rendered_id": application_id})
 
 
 async def add_documents(session: AsyncSession, documents: list[dict[str, Any]]) -> None:
@@ -118,25 +149,27 @@ async def add_documents(session: AsyncSession, documents: list[dict[str, Any]]) 
     )
 
 
-async def save_delivery_record(session: AsyncSession, values: dict[str, Any]) -> None:
+async def save_delivery_record(session: AsyncSession, record: DeliveryRecordValues) -> None:
     """Notify's latest report on a delivery, kept only if its application is ours: one statement.
 
     INSERT … SELECT … WHERE EXISTS (the application) ON CONFLICT DO UPDATE: the application's
     row is not loaded (its form is JSON parsed on every load) and the record is not read first.
     """
-    columns = DeliveryRecord.__table__.columns
-    reported = select(
-        *(bindparam(name, value, type_=columns[name].type) for name, value in values.items())
-    )
+    upsert = _delivery_record_upsert(session.get_bind().dialect.name)
+    await session.execute(upsert, {f"reported_{name}": value for name, value in record.items()})
+
+
+@functools.cache
+def _delivery_record_upsert(dialect_name: str) -> Executable:
+    table = cast("Table", DeliveryRecord.__table__)  # Core: ORM inserts take rows, not params
+    names = list(DeliveryRecordValues.__annotations__)
+    reported = select(*(bindparam(f"reported_{name}", type_=table.c[name].type) for name in names))
     ours = select(Application.application_id).where(
-        Application.application_id == values["application_id"]
+        Application.application_id == bindparam("reported_application_id")
     )
-    statement = dialect_insert(session, DeliveryRecord).from_select(
-        list(values), reported.where(ours.exists())
-    )
-    changed = {name: statement.excluded[name] for name in values if name != "delivery_id"}
-    upsert = statement.on_conflict_do_update(index_elements=["delivery_id"], set_=changed)
-    await session.execute(upsert)
+    statement = insert_in(dialect_name, table).from_select(names, reported.where(ours.exists()))
+    changed = {name: statement.excluded[name] for name in names if name != "delivery_id"}
+    return statement.on_conflict_do_update(index_elements=["delivery_id"], set_=changed)
 
 
 async def document(
@@ -266,9 +299,5 @@ async def evidence_file(
 async def delivery_records_of(
     session: AsyncSession, application_id: uuid.UUID
 ) -> list[DeliveryRecord]:
-    query = (
-        select(DeliveryRecord)
-        .where(DeliveryRecord.application_id == application_id)
-        .order_by(DeliveryRecord.reported_at)
-    )
-    return list((await session.execute(query)).scalars())
+    values = {"application_id": application_id}
+    return list((await session.execute(_DELIVERY_RECORDS_OF, values)).scalars())

@@ -618,14 +618,14 @@ async def record_delivery(
     except ValueError:
         return  # about a unit or a group, not an application
     failed = isinstance(event, NotificationFailed)
-    record = {
-        "delivery_id": event.delivery_id,
-        "application_id": application_id,
-        "channel": event.channel,
-        "recipient": event.recipient,
-        "template": event.template,
-        "status": "failed" if failed else "sent",
-        "reason": event.reason if isinstance(event, NotificationFailed) else "",
-        "reported_at": event.occurred_at,
-    }
+    record = repository.DeliveryRecordValues(
+        delivery_id=event.delivery_id,
+        application_id=application_id,
+        channel=event.channel,
+        recipient=event.recipient,
+        template=event.template,
+        status="failed" if failed else "sent",
+        reason=event.reason if isinstance(event, NotificationFailed) else "",
+        reported_at=event.occurred_at,
+    )
     await repository.save_delivery_record(session, record)  # kept if the application is ours

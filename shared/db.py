@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -146,6 +146,15 @@ async def insert_ignore(
     """
     statement = _insert_ignore_statement(session.get_bind().dialect.name, target)
     return (await session.execute(statement, dict(values))).first() is not None
+
+
+async def insert_ignore_many(
+    session: AsyncSession, target: InsertTarget, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """One INSERT … ON CONFLICT DO NOTHING for all the rows; no statement for none."""
+    if rows:
+        statement = dialect_insert(session, target).values([dict(row) for row in rows])
+        await session.execute(statement.on_conflict_do_nothing())
 
 
 @functools.cache

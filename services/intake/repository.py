@@ -26,7 +26,7 @@ from services.intake.models import (
     UnitCampaign,
     User,
 )
-from shared.db import dialect_insert, insert_in
+from shared.db import dialect_insert, insert_ignore_many, insert_in
 
 
 class DeliveryRecordValues(TypedDict):
@@ -144,9 +144,7 @@ async def clear_render_error(session: AsyncSession, application_id: uuid.UUID) -
 
 async def add_documents(session: AsyncSession, documents: list[dict[str, Any]]) -> None:
     """One INSERT for all of them; a document already recorded (a re-render) keeps the first."""
-    await session.execute(
-        dialect_insert(session, DocumentRow).values(documents).on_conflict_do_nothing()
-    )
+    await insert_ignore_many(session, DocumentRow, documents)
 
 
 async def save_delivery_record(session: AsyncSession, record: DeliveryRecordValues) -> None:

@@ -598,8 +598,7 @@ async def record_rendered_documents(session: AsyncSession, event: DocumentRender
         }
         for rendered in event.files
     ]
-    if documents:
-        await repository.add_documents(session, documents)
+    await repository.add_documents(session, documents)
     await repository.clear_render_error(session, application_id)
 
 

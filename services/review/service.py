@@ -82,7 +82,7 @@ from services.review.models import (
 )
 from services.review.sheets import default_sheet_for, sheet_by_id
 from shared.auth import Principal, Role
-from shared.db import dialect_insert, insert_ignore
+from shared.db import insert_ignore, insert_ignore_many
 from shared.events import (
     ApplicationAccepted,
     ApplicationAwarded,
@@ -175,10 +175,7 @@ async def _keep_files(
         }
         for file in files
     ]
-    if rows:
-        await session.execute(
-            dialect_insert(session, EntryFile).values(rows).on_conflict_do_nothing()
-        )
+    await insert_ignore_many(session, EntryFile, rows)
 
 
 async def register_evidence(session: AsyncSession, event: EvidenceStored) -> None:

@@ -27,7 +27,7 @@ from shared.asyncapi import asyncapi_document
 from shared.db import create_engine, create_sessionmaker, transaction
 from shared.http import install_observability
 from shared.logging import configure_logging
-from shared.memory import return_large_buffers_to_the_os
+from shared.memory import leave_live_objects_out_of_collections, return_large_buffers_to_the_os
 from shared.messaging.broker import create_broker, queue_depths
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letters
 from shared.messaging.outbox import count_pending
@@ -72,8 +72,10 @@ def serve(service: str) -> None:
     settings = settings_for(_service(service))
     configure_logging(settings.service)
     return_large_buffers_to_the_os()
+    service_app = create_service_app(settings)
+    leave_live_objects_out_of_collections()
     uvicorn.run(
-        create_service_app(settings),
+        service_app,
         host=settings.http_host,
         port=settings.port,
         log_level="info",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.render.renderers.bundle import Format, Renderers
+from shared.memory import leave_live_objects_out_of_collections
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
@@ -104,6 +106,10 @@ class ProcessRenderWorker:
         """The process drawing the documents now (for operators and the tests)."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, os.getpid)
 
+    async def child_frozen_objects(self) -> int:
+        """Objects the child leaves out of garbage collections: none before its first document."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, gc.get_freeze_count)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -137,4 +143,12 @@ def _start_child(public_url: str) -> None:
 def _render_in_child(call: RenderCall) -> dict[Format, bytes]:
     if _CHILD_RENDERERS is None:
         raise RuntimeError("render child process not initialised")
-    return call.run(_CHILD_RENDERERS)
+    drawn = call.run(_CHILD_RENDERERS)
+    _freeze_warm_heap_once()
+    return drawn
+
+
+def _freeze_warm_heap_once() -> None:
+    """Once the first document warmed the fonts and stylesheets, keep them out of collections."""
+    if gc.get_freeze_count() == 0:
+        leave_live_objects_out_of_collections()

@@ -26,7 +26,7 @@ from services.render.domain.tables import template_to_data
 from services.render.models import RenderedDocument, RenderFailure, messaging_tables
 from services.render.service import document_key, upload_table_template
 from services.render.subscribers import handlers
-from services.render.workers import CHILD_NICENESS, ProcessRenderWorker
+from services.render.workers import CHILD_NICENESS, ProcessRenderWorker, RenderCall
 from shared.events import (
     Applicant,
     ApplicationForm,
@@ -378,3 +378,18 @@ async def test_the_render_child_yields_the_cores_to_request_handling(
     child = await render_worker.child_pid()
     own = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, child) == min(own + CHILD_NICENESS, 19)
+
+
+async def test_the_render_child_freezes_its_warm_heap_after_the_first_document() -> None:
+    worker = ProcessRenderWorker(PUBLIC_URL)
+    form = ApplicationForm(recommending_unit_name="西藏自治区质量协会", **application_form())
+    draw_form = RenderCall("application_form", (form,))
+    try:
+        assert await worker.child_frozen_objects() == 0
+        assert set(await worker.render(draw_form)) == {"pdf", "docx"}
+        frozen = await worker.child_frozen_objects()
+        assert frozen > 10_000  # modules, fonts, stylesheets
+        await worker.render(draw_form)
+        assert await worker.child_frozen_objects() == frozen  # once, not per document
+    finally:
+        worker.close()

@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from services.render.renderers import normalize_text, topic_type_choices
+from services.render.renderers.package import FIXED_MODIFIED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -305,6 +306,7 @@ def _base_document() -> bytes:
     section.left_margin = section.right_margin = Cm(2.2)
     document.core_properties.title = TITLE
     document.core_properties.author = ""
+    document.core_properties.modified = FIXED_MODIFIED_AT
     _set_default_fonts(document.styles.element)
     output = BytesIO()
     document.save(output)

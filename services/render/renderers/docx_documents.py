@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from services.render.renderers import normalize_text
-from services.render.renderers.package import reproducible_zip
+from services.render.renderers.package import FIXED_MODIFIED_AT, reproducible_zip
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,6 +44,7 @@ _XML_SPACE: Final = "{http://www.w3.org/XML/1998/namespace}space"
 @functools.cache
 def _base_document(*, landscape: bool) -> bytes:
     document = Document()
+    document.core_properties.modified = FIXED_MODIFIED_AT
     normal = document.styles["Normal"]
     normal.font.name = FONT_NAME
     normal.font.size = Pt(_BODY_PT)

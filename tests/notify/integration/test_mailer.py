@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from typing import Any
 
 import pytest
@@ -14,6 +11,7 @@ from aiosmtpd.controller import Controller
 from services.notify.channels.email import SmtpMailer
 from shared.settings import Settings
 from tests.support.proxy import free_port
+from tests.support.smtp import SmtpServer
 
 
 class CountingInbox:
@@ -87,22 +85,10 @@ async def test_a_connection_the_server_dropped_is_replaced_and_the_mail_sent_onc
     assert (first.recipients, second.recipients) == (["r1@example.com"], ["r2@example.com"])
 
 
-class KeepingInbox:
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook name
-        parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
-        self.mails.append(parsed)
-        return "250 Message accepted"
-
-
-async def test_a_mail_reads_back_as_written_chinese_names_and_all(port: int) -> None:
-    inbox = KeepingInbox()
-    server = Controller(inbox, hostname="127.0.0.1", port=port)
-    server.start()
+async def test_a_mail_reads_back_as_written_chinese_names_and_all() -> None:
+    smtp = SmtpServer().start()  # parses what arrives as a mail client would
     sender = "中国质量协会 <noreply@caq.example.cn>"
-    mailer = SmtpMailer(Settings(smtp_port=port, mail_from=sender))
+    mailer = SmtpMailer(Settings(smtp_port=smtp.port, mail_from=sender))
     try:
         await mailer.send(
             delivery_id="d-42",
@@ -113,9 +99,9 @@ async def test_a_mail_reads_back_as_written_chinese_names_and_all(port: int) -> 
         )
         await mailer.close()
     finally:
-        server.stop()
+        smtp.stop()
 
-    [mail] = inbox.mails
+    [mail] = smtp.inbox.messages
     assert (mail["From"].addresses[0].display_name, mail["From"].addresses[0].addr_spec) == (
         "中国质量协会",
         "noreply@caq.example.cn",

@@ -19,7 +19,6 @@ import asyncio
 import collections
 import re
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from email.header import decode_header, make_header
@@ -241,12 +240,11 @@ class HeadersInbox(Inbox):
     def __init__(self) -> None:
         super().__init__()
         self.headers: list[tuple[str, str]] = []  # (To, Subject)
-        self._headers_lock = threading.Lock()
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: ANN401, N802 - aiosmtpd hook
         parsed = BytesHeaderParser().parsebytes(envelope.content)
         subject = str(make_header(decode_header(parsed["Subject"] or "")))
-        with self._headers_lock:
+        with self._lock:
             self.headers.append((str(parsed["To"]), subject))
         return "250 Message accepted for delivery"
 

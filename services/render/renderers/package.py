@@ -23,14 +23,23 @@ _ZIP_EPOCH: Final = (1980, 1, 1, 0, 0, 0)
 _CORE_PROPERTIES: Final = "docProps/core.xml"
 # openpyxl writes the save time here whatever the workbook's properties say.
 _MODIFIED: Final = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-_FIXED_MODIFIED: Final = rb"\g<1>2023-01-01T00:00:00Z\g<2>"
 FIXED_MODIFIED_AT: Final = datetime(2023, 1, 1, tzinfo=UTC)
+_FIXED_MODIFIED: Final = (
+    rb"\g<1>%b\g<2>" % FIXED_MODIFIED_AT.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+)
 # Where an entry's DOS time and date sit in its local header and in its central directory record.
 _LOCAL_HEADER_TIME: Final = 10
 _CENTRAL_RECORD_TIME: Final = 12
 _CENTRAL_RECORD_NAME_LENGTHS: Final = 28  # then the name, extra field and comment lengths
 _CENTRAL_RECORD_FIXED_SIZE: Final = 46
-_DOS_EPOCH: Final = (0, (1 << 5) | 1)  # 00:00:00, 1980-01-01
+
+
+def _dos_time_and_date(moment: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = moment
+    return hour << 11 | minute << 5 | second // 2, (year - 1980) << 9 | month << 5 | day
+
+
+_DOS_EPOCH: Final = _dos_time_and_date(_ZIP_EPOCH)
 
 
 def reproducible_zip(data: bytes) -> bytes:

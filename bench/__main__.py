@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import BENCHMARKS
-from bench.common import RESULTS_DIR, Options, Result, log, machine_info
+from bench.common import RESULTS_DIR, Options, Result, log, machine_info, wait_for_quiet
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,9 +64,12 @@ def sizes(values: list[str]) -> tuple[int | None, dict[str, int]]:
 
 def run_one(name: str, options: Options) -> Result:
     module = importlib.import_module(f"bench.{name}")
+    # The quick variant checks correctness only: no figure of it is worth waiting for.
+    busy = wait_for_quiet(timeout_s=0.0 if options.quick else 120.0)
     started = time.perf_counter()
     result: Result = module.run(options)
     result.seconds = time.perf_counter() - started
+    result.cpu_busy_at_start = round(busy, 3)
     result.params["quick"] = options.quick
     result.write(options.results_dir)
     return result
@@ -121,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         console.print(table(results))
         console.print(f"results: {options.results_dir}/<name>.json")
+        for result in results:
+            if result.started_busy:
+                console.print(
+                    f"[yellow]{result.name} started on a busy machine "
+                    f"({result.cpu_busy_at_start:.0%} of the CPUs in use): "
+                    "its figures are suspect[/]"
+                )
     if failed:
         console.print(f"[red]failed: {', '.join(failed)}[/]")
     return 1 if failed else 0

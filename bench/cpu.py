@@ -61,3 +61,23 @@ def spent(before: Reading, after: Reading) -> dict[str, float]:
         by_group[group] += seconds - (earlier[1] if earlier and earlier[0] == group else 0.0)
     largest_first = sorted(by_group.items(), key=lambda item: item[1], reverse=True)
     return {group: round(seconds, 1) for group, seconds in largest_first}
+
+
+# --- is the machine quiet? ----------------------------------------------------------------------
+
+# /proc/stat's first line, in clock ticks since boot: user nice system idle iowait irq softirq steal
+_IDLE_FIELDS = (3, 4)  # idle, iowait
+
+
+def machine_ticks(stat_text: str | None = None) -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    text = stat_text if stat_text is not None else Path("/proc/stat").read_text()
+    fields = [int(value) for value in text.split("\n", 1)[0].split()[1:9]]
+    idle = sum(fields[index] for index in _IDLE_FIELDS)
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of all CPUs' time that was busy between two `machine_ticks` readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else 0.0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from bench.cpu import Reading, read, spent
+from bench import common, cpu
+from bench.cpu import Reading, busy_share, machine_ticks, read, spent
 
 
 def test_spent_counts_what_each_group_used_between_the_readings():
@@ -28,3 +29,27 @@ def test_read_finds_this_process_as_the_bench():
     group, seconds = read().seconds[os.getpid()]
     assert group == "bench (clients, watcher, mail sink)"
     assert seconds > 0
+
+
+def test_busy_share_is_the_busy_part_of_all_cpus_time_between_two_readings():
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    before = machine_ticks("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3\n")
+    after = machine_ticks("cpu  160 0 70 900 70 0 0 0 0 0\ncpu0 1 2 3\n")
+    assert before == (150, 1000)
+    assert busy_share(before, after) == 80 / 200  # idle and iowait are not busy
+
+
+def test_a_busy_machine_is_waited_for_and_named(monkeypatch):
+    shares = iter([0.9, 0.6, 0.05])
+    monkeypatch.setattr(cpu, "busy_share", lambda _before, _after: next(shares))
+    assert common.wait_for_quiet(window_s=0.0) == 0.05
+
+    monkeypatch.setattr(cpu, "busy_share", lambda _before, _after: 0.9)
+    assert common.wait_for_quiet(timeout_s=0.0, window_s=0.0) == 0.9  # gives up, tells
+
+
+def test_a_result_started_on_a_busy_machine_says_so():
+    result = common.Result("render", cpu_busy_at_start=0.5)
+    assert result.started_busy
+    assert result.to_json()["cpu_busy_at_start"] == 0.5
+    assert not common.Result("render", cpu_busy_at_start=0.02).started_busy

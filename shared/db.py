@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import sqltypes
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.dml import Insert, ReturningInsert
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -151,13 +151,23 @@ async def insert_ignore(
 async def insert_ignore_many(
     session: AsyncSession, target: InsertTarget, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """One INSERT … ON CONFLICT DO NOTHING for all the rows; no statement for none."""
+    """One INSERT … ON CONFLICT DO NOTHING for all the rows; no statement for none.
+
+    The rows are bound as parameters of a statement built once, which SQLAlchemy renders as one
+    multi-row INSERT. Written into the statement (`.values(rows)`) they left it without a cache
+    key: compiled again on every call.
+    """
     if rows:
-        statement = dialect_insert(session, target).values([dict(row) for row in rows])
-        await session.execute(statement.on_conflict_do_nothing())
+        statement = _insert_ignore_many_statement(session.get_bind().dialect.name, target)
+        await session.execute(statement, [dict(row) for row in rows])
 
 
 @functools.cache
 def _insert_ignore_statement(dialect_name: str, target: InsertTarget) -> ReturningInsert[bool]:
     """Built once, values bound at execution: building it with them cost as much as running it."""
     return insert_in(dialect_name, target).on_conflict_do_nothing().returning(true())
+
+
+@functools.cache
+def _insert_ignore_many_statement(dialect_name: str, target: InsertTarget) -> Insert:
+    return insert_in(dialect_name, target).on_conflict_do_nothing()

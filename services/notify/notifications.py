@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from services.notify.domain.recipients import Recipient, deduplicate
 from services.notify.domain.templates import DEFAULT_TEMPLATES, TemplateText, render
 from services.notify.models import Delivery, MessageTemplate, Webhook, messaging_tables
-from shared.db import dialect_insert, insert_ignore
+from shared.db import insert_ignore, insert_in
 from shared.events import NotificationSent
 from shared.messaging.outbox import add_to_outbox
 
@@ -102,13 +104,15 @@ async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> set[
     """One INSERT for all rows; the ids of those inserted (a redelivered event's are there)."""
     if not rows:
         return set()
-    statement = (
-        dialect_insert(session, Delivery)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(Delivery.delivery_id)
-    )
-    return set((await session.execute(statement)).scalars())
+    statement = _insert_new_deliveries(session.get_bind().dialect.name)
+    return set((await session.execute(statement, rows)).scalars())
+
+
+@functools.cache
+def _insert_new_deliveries(dialect_name: str) -> ReturningInsert[uuid.UUID]:
+    """Built once, the rows bound at execution: written into it, they made it uncacheable."""
+    insert = insert_in(dialect_name, Delivery).on_conflict_do_nothing()
+    return insert.returning(Delivery.delivery_id)
 
 
 def _delivery_values(

@@ -153,8 +153,8 @@ async def insert_ignore_many(
 ) -> None:
     """One INSERT … ON CONFLICT DO NOTHING for all the rows; no statement for none.
 
-    The rows are bound as parameters of a statement built once, which SQLAlchemy renders as one
-    multi-row INSERT. Written into the statement (`.values(rows)`) they left it without a cache
+    The rows are bound as parameters of a statement built once and go in one call (asyncpg
+    pipelines them). Written into the statement (`.values(rows)`) they left it without a cache
     key: compiled again on every call.
     """
     if rows:

@@ -31,7 +31,7 @@ class Inbox:
 
 class SmtpServer:
     def __init__(self, inbox: Inbox | None = None) -> None:
-        self.inbox = inbox or Inbox()
+        self.inbox = inbox if inbox is not None else Inbox()
         self.port = free_port()
         self._controller: Controller | None = None
 

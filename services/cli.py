@@ -33,6 +33,7 @@ from shared.messaging.dead_letters import list_dead_letters, replay_dead_letters
 from shared.messaging.outbox import count_pending
 from shared.messaging.topology import SERVICE_QUEUES
 from shared.migrations import upgrade
+from shared.priority import lower_cpu_priority
 from shared.settings import SERVICE_PORTS, ServiceName, Settings, settings_for
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def migrate(service: str = typer.Argument(help="intake / review / render / notif
 def serve(service: str) -> None:
     """Run one service (HTTP + its consumers and background jobs)."""
     settings = settings_for(_service(service))
+    lower_cpu_priority(settings.process_niceness)
     configure_logging(settings.service)
     return_large_buffers_to_the_os()
     service_app = create_service_app(settings)

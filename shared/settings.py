@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.priority import BACKGROUND_NICENESS
 
 ServiceName = Literal["intake", "review", "render", "notify"]
 SERVICE_PORTS: dict[ServiceName, int] = {
@@ -22,6 +24,8 @@ LOCAL_PAGE_ORIGINS = [
     for service in ("intake", "review")
     for host in ("127.0.0.1", "localhost")
 ]
+# Services whose work, at a deadline, nobody waits on by the second: they yield cores to intake.
+BACKGROUND_SERVICES: frozenset[ServiceName] = frozenset({"notify", "review"})
 
 
 class Settings(BaseSettings):
@@ -44,6 +48,8 @@ class Settings(BaseSettings):
     # transaction rolls back and the unacknowledged message is redelivered.
     shutdown_grace_s: float = 30.0
     retry_max_delay_s: float = 60.0
+    # CPU priority of the service process (0 = normal, 19 = lowest); default: see process_niceness
+    niceness: int | None = Field(default=None, ge=0, le=19)
 
     database_url: str | None = None  # default: a SQLite file per service under data_dir
 
@@ -90,6 +96,12 @@ class Settings(BaseSettings):
     @property
     def port(self) -> int:
         return self.http_port or SERVICE_PORTS[self.service]
+
+    @property
+    def process_niceness(self) -> int:
+        if self.niceness is not None:
+            return self.niceness
+        return BACKGROUND_NICENESS if self.service in BACKGROUND_SERVICES else 0
 
     @property
     def notify_origin(self) -> str:

@@ -23,10 +23,10 @@ from typing import Any, Protocol
 
 from services.render.renderers.bundle import Format, Renderers
 from shared.memory import leave_live_objects_out_of_collections
+from shared.priority import BACKGROUND_NICENESS, lower_cpu_priority
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
-CHILD_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _start_child(public_url: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Documents wait in a queue; people wait on HTTP answers. Where both share cores, the
     # drawing yields to the services' request handling.
-    os.nice(CHILD_NICENESS)
+    lower_cpu_priority(BACKGROUND_NICENESS)
     from services.render.renderers.pdf import PdfRenderer  # noqa: PLC0415 - in the child only
 
     global _CHILD_RENDERERS  # noqa: PLW0603 - one set of warm renderers per child process

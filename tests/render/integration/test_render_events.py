@@ -26,7 +26,7 @@ from services.render.domain.tables import template_to_data
 from services.render.models import RenderedDocument, RenderFailure, messaging_tables
 from services.render.service import document_key, upload_table_template
 from services.render.subscribers import handlers
-from services.render.workers import CHILD_NICENESS, ProcessRenderWorker, RenderCall
+from services.render.workers import ProcessRenderWorker, RenderCall
 from shared.events import (
     Applicant,
     ApplicationForm,
@@ -39,6 +39,7 @@ from shared.events import (
 )
 from shared.messaging.broker import queue_depths
 from shared.messaging.topology import EVENTS_EXCHANGE, SERVICE_QUEUES
+from shared.priority import BACKGROUND_NICENESS
 from shared.runtime import Runtime
 from tests.builders import application_form
 from tests.render.samples import (
@@ -377,7 +378,7 @@ async def test_the_render_child_yields_the_cores_to_request_handling(
 ) -> None:
     child = await render_worker.child_pid()
     own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert os.getpriority(os.PRIO_PROCESS, child) == min(own + CHILD_NICENESS, 19)
+    assert os.getpriority(os.PRIO_PROCESS, child) == max(own, BACKGROUND_NICENESS)
 
 
 async def test_the_render_child_freezes_its_warm_heap_after_the_first_document() -> None:

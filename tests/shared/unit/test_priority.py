@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from shared.priority import BACKGROUND_NICENESS
 from shared.settings import settings_for
+from tests.support.infra import ROOT
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,7 @@ def niceness_after(*targets: int) -> list[int]:
         capture_output=True,
         text=True,
         check=True,
+        cwd=ROOT,
     )
     return [int(word) for word in done.stdout.split()]
 

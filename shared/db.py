@@ -158,16 +158,17 @@ async def insert_ignore_many(
     key: compiled again on every call.
     """
     if rows:
-        statement = _insert_ignore_many_statement(session.get_bind().dialect.name, target)
+        statement = insert_ignoring_conflicts(session.get_bind().dialect.name, target)
         await session.execute(statement, [dict(row) for row in rows])
 
 
 @functools.cache
 def _insert_ignore_statement(dialect_name: str, target: InsertTarget) -> ReturningInsert[bool]:
     """Built once, values bound at execution: building it with them cost as much as running it."""
-    return insert_in(dialect_name, target).on_conflict_do_nothing().returning(true())
+    return insert_ignoring_conflicts(dialect_name, target).returning(true())
 
 
 @functools.cache
-def _insert_ignore_many_statement(dialect_name: str, target: InsertTarget) -> Insert:
+def insert_ignoring_conflicts(dialect_name: str, target: InsertTarget) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING, built once per dialect; rows are bound at execution."""
     return insert_in(dialect_name, target).on_conflict_do_nothing()

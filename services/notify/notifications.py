@@ -16,7 +16,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from services.notify.domain.recipients import Recipient, deduplicate
 from services.notify.domain.templates import DEFAULT_TEMPLATES, TemplateText, render
 from services.notify.models import Delivery, MessageTemplate, Webhook, messaging_tables
-from shared.db import insert_ignore, insert_in
+from shared.db import insert_ignore, insert_ignoring_conflicts
 from shared.events import NotificationSent
 from shared.messaging.outbox import add_to_outbox
 
@@ -111,8 +111,7 @@ async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> set[
 @functools.cache
 def _insert_new_deliveries(dialect_name: str) -> ReturningInsert[uuid.UUID]:
     """Built once, the rows bound at execution: written into it, they made it uncacheable."""
-    insert = insert_in(dialect_name, Delivery).on_conflict_do_nothing()
-    return insert.returning(Delivery.delivery_id)
+    return insert_ignoring_conflicts(dialect_name, Delivery).returning(Delivery.delivery_id)
 
 
 def _delivery_values(

@@ -63,6 +63,58 @@ def spent(before: Reading, after: Reading) -> dict[str, float]:
     return {group: round(seconds, 1) for group, seconds in largest_first}
 
 
+# --- did the render children wait for a CPU, or for work? -------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Nanoseconds a process's threads ran on a CPU, and waited runnable for one, since start."""
+
+    on_cpu_ns: int
+    runnable_ns: int
+
+
+def schedules(group: str = "render children") -> dict[int, Schedule]:
+    """From /proc/<pid>/task/*/schedstat, for the processes of one group."""
+    found: dict[int, Schedule] = {}
+    for pid, (pid_group, _seconds) in read().seconds.items():
+        if pid_group != group:
+            continue
+        try:
+            found[pid] = process_schedule(Path(f"/proc/{pid}/task"))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
+def process_schedule(tasks: Path) -> Schedule:
+    on_cpu = runnable = 0
+    for task in tasks.iterdir():
+        ran, waited, _timeslices = (task / "schedstat").read_text().split()
+        on_cpu += int(ran)
+        runnable += int(waited)
+    return Schedule(on_cpu, runnable)
+
+
+def time_shares(
+    before: dict[int, Schedule], after: dict[int, Schedule], wall_s: float
+) -> dict[str, float]:
+    """Shares of the processes' wall time between the readings, together.
+
+    On a CPU; waiting for one (runnable, but the scheduler ran something else); or idle
+    (waiting for work or I/O). A process started meanwhile counts from 0.
+    """
+    zero = Schedule(0, 0)
+    on_cpu = sum(s.on_cpu_ns - before.get(pid, zero).on_cpu_ns for pid, s in after.items())
+    runnable = sum(s.runnable_ns - before.get(pid, zero).runnable_ns for pid, s in after.items())
+    wall_ns = wall_s * 1e9 * max(len(after), 1)
+    return {
+        "on_cpu": round(on_cpu / wall_ns, 3),
+        "waiting_for_cpu": round(runnable / wall_ns, 3),
+        "idle": round(max(0.0, 1 - (on_cpu + runnable) / wall_ns), 3),
+    }
+
+
 # --- is the machine quiet? ----------------------------------------------------------------------
 
 # /proc/stat's first line, in clock ticks since boot: user nice system idle iowait irq softirq steal

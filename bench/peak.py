@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import re
 import tempfile
 import time
@@ -133,7 +134,9 @@ def run(options: Options) -> Result:
                 "ms",
                 Target("<=", 300),
             ),
+            _cpu_floor_row(figures["cpu_s"], bare_s, label),
             *_cpu_rows(figures["cpu_s"], n, label),
+            _render_children_row(figures["render_children"], label),
             Row(f"  lost, {label}", figures["lost"], "", Target("<=", 0)),
             Row(f"  duplicates, {label}", figures["duplicates"], "", Target("<=", 0)),
         )
@@ -170,6 +173,27 @@ def _cpu_rows(cpu_s: dict[str, float], n: int, label: str) -> list[Row]:
     ]
 
 
+def _cpu_floor_row(cpu_s: dict[str, float], bare_s: float, label: str) -> Row:
+    """The lowest drill / bare that the CPU seconds the drill used allow, however scheduled."""
+    cores = len(os.sched_getaffinity(0))
+    return Row(
+        f"  CPU floor of drill / bare, {label}",
+        round(sum(cpu_s.values()) / cores / bare_s, 3),
+        "",
+        note=f"all processes' CPU seconds ÷ {cores} cores ÷ bare",
+    )
+
+
+def _render_children_row(shares: dict[str, float], label: str) -> Row:
+    """Whether drawing waited for a CPU (the scheduler) or for work (the pipeline)."""
+    return Row(
+        f"  render children on a CPU, {label}",
+        round(shares["on_cpu"] * 100),
+        "%",
+        note=f"waiting for a CPU {shares['waiting_for_cpu']:.0%}, idle {shares['idle']:.0%}",
+    )
+
+
 @dataclass(frozen=True)
 class Site:
     """The running platform, its mail server, a reader's headers and the applicants' accounts."""
@@ -191,6 +215,7 @@ async def _drill(
 ) -> dict[str, Any]:
     applicant = Applicant(site.platform.url("intake"), site.accounts)
     cpu_before = cpu.read()
+    schedules_before = cpu.schedules()
     started = time.perf_counter()
     submitting = asyncio.create_task(applicant.submit_many(n, concurrency=concurrency, tag=tag))
     watcher = Watcher(site.mail, [account.email for account in site.accounts])
@@ -210,6 +235,7 @@ async def _drill(
                 break
         finished = time.perf_counter()
         cpu_s = cpu.spent(cpu_before, cpu.read())
+        render_children = cpu.time_shares(schedules_before, cpu.schedules(), finished - started)
         if not items:  # timed out while still submitting
             submitting.cancel()
             items = []
@@ -223,6 +249,7 @@ async def _drill(
         "latency_p95_ms": round(percentile(every, 0.95) * 1000) if every else None,
         "latency_p99_ms": round(percentile(every, 0.99) * 1000) if every else None,
         "cpu_s": cpu_s,
+        "render_children": render_children,
         "failed_submissions": sum(1 for item in items if item.error),
         "first_errors": [item.error for item in items if item.error][:5],
         **watcher.verdict(n),

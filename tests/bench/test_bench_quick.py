@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench.__main__ import main
 
 N = 6
@@ -73,6 +75,9 @@ def test_quick_peak_scale_and_intake_lose_nothing(tmp_path: Path):
         assert (figures["lost"], figures["duplicates"], figures["failed_submissions"]) == (0, 0, 0)
         busy = {group for group, seconds in figures["cpu_s"].items() if seconds > 0}
         assert {"render children", "intake", "render", "notify"} <= busy
+        shares = figures["render_children"]
+        assert shares["on_cpu"] > 0
+        assert sum(shares.values()) == pytest.approx(1, abs=0.01)
     assert len(peak["facts"]["single_s"]) == 5
     assert peak["facts"]["bare_render_s"] > 0
 

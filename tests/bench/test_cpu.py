@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 from bench import common, cpu
-from bench.cpu import Reading, busy_share, machine_ticks, read, spent
+from bench.cpu import (
+    Reading,
+    Schedule,
+    busy_share,
+    machine_ticks,
+    process_schedule,
+    read,
+    schedules,
+    spent,
+    time_shares,
+)
 
 
 def test_spent_counts_what_each_group_used_between_the_readings():
@@ -53,3 +64,34 @@ def test_a_result_started_on_a_busy_machine_says_so():
     assert result.started_busy
     assert result.to_json()["cpu_busy_at_start"] == 0.5
     assert not common.Result("render", cpu_busy_at_start=0.02).started_busy
+
+
+def test_a_process_schedule_adds_up_its_threads(tmp_path):
+    # /proc/<pid>/task/<tid>/schedstat: ns on a CPU, ns runnable waiting for one, timeslices
+    for tid, line in ((101, "3000 500 7\n"), (102, "1000 250 2\n")):
+        (tmp_path / str(tid)).mkdir()
+        (tmp_path / str(tid) / "schedstat").write_text(line)
+    assert process_schedule(tmp_path) == Schedule(on_cpu_ns=4000, runnable_ns=750)
+
+
+def test_time_shares_split_the_wall_time_into_on_a_cpu_waiting_for_one_and_idle():
+    before = {7: Schedule(1_000_000_000, 0)}
+    after = {
+        7: Schedule(7_000_000_000, 2_000_000_000),  # 6 s on a CPU, 2 s waiting, of 10 s
+        8: Schedule(4_000_000_000, 4_000_000_000),  # started meanwhile: counts from 0
+    }
+    assert time_shares(before, after, wall_s=10.0) == {
+        "on_cpu": 0.5,
+        "waiting_for_cpu": 0.3,
+        "idle": 0.2,
+    }
+
+
+def test_schedules_find_a_spawned_child_that_burns_a_cpu():
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        pool.apply(sum, (range(3_000_000),))
+        child_pid = pool.apply(os.getpid)
+        found = schedules()
+    assert found[child_pid].on_cpu_ns > 0
+    assert os.getpid() not in found  # the bench process is not a render child

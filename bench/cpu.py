@@ -68,10 +68,15 @@ def spent(before: Reading, after: Reading) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Nanoseconds a process's threads ran on a CPU, and waited runnable for one, since start."""
+    """A process's threads since it started, from schedstat.
+
+    Nanoseconds on a CPU, nanoseconds runnable but waiting for one, and turns on a CPU (each
+    preemption or wait for work ends a turn).
+    """
 
     on_cpu_ns: int
     runnable_ns: int
+    turns: int = 0
 
 
 def schedules(group: str = "render children") -> dict[int, Schedule]:
@@ -88,12 +93,13 @@ def schedules(group: str = "render children") -> dict[int, Schedule]:
 
 
 def process_schedule(tasks: Path) -> Schedule:
-    on_cpu = runnable = 0
+    on_cpu = runnable = turns = 0
     for task in tasks.iterdir():
-        ran, waited, _timeslices = (task / "schedstat").read_text().split()
+        ran, waited, timeslices = (task / "schedstat").read_text().split()
         on_cpu += int(ran)
         runnable += int(waited)
-    return Schedule(on_cpu, runnable)
+        turns += int(timeslices)
+    return Schedule(on_cpu, runnable, turns)
 
 
 def time_shares(
@@ -113,6 +119,11 @@ def time_shares(
         "waiting_for_cpu": round(runnable / wall_ns, 3),
         "idle": round(max(0.0, 1 - (on_cpu + runnable) / wall_ns), 3),
     }
+
+
+def turns_between(before: dict[int, Schedule], after: dict[int, Schedule]) -> int:
+    zero = Schedule(0, 0)
+    return sum(s.turns - before.get(pid, zero).turns for pid, s in after.items())
 
 
 # --- is the machine quiet? ----------------------------------------------------------------------

@@ -136,7 +136,9 @@ def run(options: Options) -> Result:
             ),
             _cpu_floor_row(figures["cpu_s"], bare_s, label),
             *_cpu_rows(figures["cpu_s"], n, label),
-            _render_children_row(figures["render_children"], label),
+            _render_children_row(
+                figures["render_children"], figures["render_children_turns"] / n, label
+            ),
             Row(f"  lost, {label}", figures["lost"], "", Target("<=", 0)),
             Row(f"  duplicates, {label}", figures["duplicates"], "", Target("<=", 0)),
         )
@@ -184,13 +186,14 @@ def _cpu_floor_row(cpu_s: dict[str, float], bare_s: float, label: str) -> Row:
     )
 
 
-def _render_children_row(shares: dict[str, float], label: str) -> Row:
+def _render_children_row(shares: dict[str, float], turns_per_form: float, label: str) -> Row:
     """Whether drawing waited for a CPU (the scheduler) or for work (the pipeline)."""
     return Row(
         f"  render children on a CPU, {label}",
         round(shares["on_cpu"] * 100),
         "%",
-        note=f"waiting for a CPU {shares['waiting_for_cpu']:.0%}, idle {shares['idle']:.0%}",
+        note=f"waiting for a CPU {shares['waiting_for_cpu']:.0%}, idle {shares['idle']:.0%}; "
+        f"{turns_per_form:.0f} turns on a CPU per application",
     )
 
 
@@ -235,7 +238,9 @@ async def _drill(
                 break
         finished = time.perf_counter()
         cpu_s = cpu.spent(cpu_before, cpu.read())
-        render_children = cpu.time_shares(schedules_before, cpu.schedules(), finished - started)
+        schedules_after = cpu.schedules()
+        render_children = cpu.time_shares(schedules_before, schedules_after, finished - started)
+        render_children_turns = cpu.turns_between(schedules_before, schedules_after)
         if not items:  # timed out while still submitting
             submitting.cancel()
             items = []
@@ -250,6 +255,7 @@ async def _drill(
         "latency_p99_ms": round(percentile(every, 0.99) * 1000) if every else None,
         "cpu_s": cpu_s,
         "render_children": render_children,
+        "render_children_turns": render_children_turns,
         "failed_submissions": sum(1 for item in items if item.error),
         "first_errors": [item.error for item in items if item.error][:5],
         **watcher.verdict(n),

@@ -16,6 +16,7 @@ from bench.cpu import (
     schedules,
     spent,
     time_shares,
+    turns_between,
 )
 
 
@@ -71,7 +72,7 @@ def test_a_process_schedule_adds_up_its_threads(tmp_path):
     for tid, line in ((101, "3000 500 7\n"), (102, "1000 250 2\n")):
         (tmp_path / str(tid)).mkdir()
         (tmp_path / str(tid) / "schedstat").write_text(line)
-    assert process_schedule(tmp_path) == Schedule(on_cpu_ns=4000, runnable_ns=750)
+    assert process_schedule(tmp_path) == Schedule(on_cpu_ns=4000, runnable_ns=750, turns=9)
 
 
 def test_time_shares_split_the_wall_time_into_on_a_cpu_waiting_for_one_and_idle():
@@ -85,6 +86,12 @@ def test_time_shares_split_the_wall_time_into_on_a_cpu_waiting_for_one_and_idle(
         "waiting_for_cpu": 0.3,
         "idle": 0.2,
     }
+
+
+def test_turns_between_count_what_each_process_got_meanwhile():
+    before = {7: Schedule(0, 0, turns=100)}
+    after = {7: Schedule(0, 0, turns=130), 8: Schedule(0, 0, turns=12)}  # 8 started meanwhile
+    assert turns_between(before, after) == 42
 
 
 def test_schedules_find_a_spawned_child_that_burns_a_cpu():

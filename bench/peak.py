@@ -237,8 +237,8 @@ async def _drill(
             if items and watcher.all_done():
                 break
         finished = time.perf_counter()
+        schedules_after = cpu.schedules()  # first: the shares are of the time until `finished`
         cpu_s = cpu.spent(cpu_before, cpu.read())
-        schedules_after = cpu.schedules()
         render_children = cpu.time_shares(schedules_before, schedules_after, finished - started)
         render_children_turns = cpu.turns_between(schedules_before, schedules_after)
         if not items:  # timed out while still submitting

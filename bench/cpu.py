@@ -79,10 +79,10 @@ class Schedule:
     turns: int = 0
 
 
-def schedules(group: str = "render children") -> dict[int, Schedule]:
-    """From /proc/<pid>/task/*/schedstat, for the processes of one group."""
+def schedules(reading: Reading, group: str = "render children") -> dict[int, Schedule]:
+    """From /proc/<pid>/task/*/schedstat, for the processes of one group in a `read()`."""
     found: dict[int, Schedule] = {}
-    for pid, (pid_group, _seconds) in read().seconds.items():
+    for pid, (pid_group, _seconds) in reading.seconds.items():
         if pid_group != group:
             continue
         try:
@@ -102,28 +102,29 @@ def process_schedule(tasks: Path) -> Schedule:
     return Schedule(on_cpu, runnable, turns)
 
 
-def time_shares(
-    before: dict[int, Schedule], after: dict[int, Schedule], wall_s: float
-) -> dict[str, float]:
-    """Shares of the processes' wall time between the readings, together.
+def schedule_between(before: dict[int, Schedule], after: dict[int, Schedule]) -> Schedule:
+    """What the processes got between the readings, together; one started meanwhile from 0."""
+    zero = Schedule(0, 0)
+    deltas = [(s, before.get(pid, zero)) for pid, s in after.items()]
+    return Schedule(
+        on_cpu_ns=sum(now.on_cpu_ns - then.on_cpu_ns for now, then in deltas),
+        runnable_ns=sum(now.runnable_ns - then.runnable_ns for now, then in deltas),
+        turns=sum(now.turns - then.turns for now, then in deltas),
+    )
+
+
+def time_shares(got: Schedule, processes: int, wall_s: float) -> dict[str, float]:
+    """Shares of the processes' wall time, together.
 
     On a CPU; waiting for one (runnable, but the scheduler ran something else); or idle
-    (waiting for work or I/O). A process started meanwhile counts from 0.
+    (waiting for work or I/O).
     """
-    zero = Schedule(0, 0)
-    on_cpu = sum(s.on_cpu_ns - before.get(pid, zero).on_cpu_ns for pid, s in after.items())
-    runnable = sum(s.runnable_ns - before.get(pid, zero).runnable_ns for pid, s in after.items())
-    wall_ns = wall_s * 1e9 * max(len(after), 1)
+    wall_ns = wall_s * 1e9 * max(processes, 1)
     return {
-        "on_cpu": round(on_cpu / wall_ns, 3),
-        "waiting_for_cpu": round(runnable / wall_ns, 3),
-        "idle": round(max(0.0, 1 - (on_cpu + runnable) / wall_ns), 3),
+        "on_cpu": round(got.on_cpu_ns / wall_ns, 3),
+        "waiting_for_cpu": round(got.runnable_ns / wall_ns, 3),
+        "idle": round(max(0.0, 1 - (got.on_cpu_ns + got.runnable_ns) / wall_ns), 3),
     }
-
-
-def turns_between(before: dict[int, Schedule], after: dict[int, Schedule]) -> int:
-    zero = Schedule(0, 0)
-    return sum(s.turns - before.get(pid, zero).turns for pid, s in after.items())
 
 
 # --- is the machine quiet? ----------------------------------------------------------------------

@@ -218,7 +218,7 @@ async def _drill(
 ) -> dict[str, Any]:
     applicant = Applicant(site.platform.url("intake"), site.accounts)
     cpu_before = cpu.read()
-    schedules_before = cpu.schedules()
+    schedules_before = cpu.schedules(cpu_before)
     started = time.perf_counter()
     submitting = asyncio.create_task(applicant.submit_many(n, concurrency=concurrency, tag=tag))
     watcher = Watcher(site.mail, [account.email for account in site.accounts])
@@ -237,10 +237,12 @@ async def _drill(
             if items and watcher.all_done():
                 break
         finished = time.perf_counter()
-        schedules_after = cpu.schedules()  # first: the shares are of the time until `finished`
-        cpu_s = cpu.spent(cpu_before, cpu.read())
-        render_children = cpu.time_shares(schedules_before, schedules_after, finished - started)
-        render_children_turns = cpu.turns_between(schedules_before, schedules_after)
+        cpu_after = cpu.read()
+        schedules_after = cpu.schedules(cpu_after)
+        cpu_s = cpu.spent(cpu_before, cpu_after)
+        children_got = cpu.schedule_between(schedules_before, schedules_after)
+        render_children = cpu.time_shares(children_got, len(schedules_after), finished - started)
+        render_children_turns = children_got.turns
         if not items:  # timed out while still submitting
             submitting.cancel()
             items = []

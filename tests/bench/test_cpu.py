@@ -13,10 +13,10 @@ from bench.cpu import (
     machine_ticks,
     process_schedule,
     read,
+    schedule_between,
     schedules,
     spent,
     time_shares,
-    turns_between,
 )
 
 
@@ -81,17 +81,18 @@ def test_time_shares_split_the_wall_time_into_on_a_cpu_waiting_for_one_and_idle(
         7: Schedule(7_000_000_000, 2_000_000_000),  # 6 s on a CPU, 2 s waiting, of 10 s
         8: Schedule(4_000_000_000, 4_000_000_000),  # started meanwhile: counts from 0
     }
-    assert time_shares(before, after, wall_s=10.0) == {
+    got = schedule_between(before, after)
+    assert time_shares(got, len(after), wall_s=10.0) == {
         "on_cpu": 0.5,
         "waiting_for_cpu": 0.3,
         "idle": 0.2,
     }
 
 
-def test_turns_between_count_what_each_process_got_meanwhile():
+def test_schedule_between_counts_the_turns_each_process_got_meanwhile():
     before = {7: Schedule(0, 0, turns=100)}
     after = {7: Schedule(0, 0, turns=130), 8: Schedule(0, 0, turns=12)}  # 8 started meanwhile
-    assert turns_between(before, after) == 42
+    assert schedule_between(before, after).turns == 42
 
 
 def test_schedules_find_a_spawned_child_that_burns_a_cpu():
@@ -99,6 +100,6 @@ def test_schedules_find_a_spawned_child_that_burns_a_cpu():
     with context.Pool(1) as pool:
         pool.apply(sum, (range(3_000_000),))
         child_pid = pool.apply(os.getpid)
-        found = schedules()
+        found = schedules(read())
     assert found[child_pid].on_cpu_ns > 0
     assert os.getpid() not in found  # the bench process is not a render child

@@ -144,11 +144,16 @@ class Options:
         return quick if self.quick else full
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity), which its children inherit."""
+    return len(os.sched_getaffinity(0))
+
+
 def machine_info() -> dict[str, Any]:
     load = os.getloadavg()
     return {
         "cpu_count": os.cpu_count(),
-        "cpu_affinity": len(os.sched_getaffinity(0)),
+        "cpu_affinity": usable_cores(),
         "python": sys.version.split()[0],
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),

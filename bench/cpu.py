@@ -16,9 +16,10 @@ from pathlib import Path
 
 _TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 _OWN_PID = os.getpid()
+RENDER_CHILDREN = "render children"
 
 GROUPS: tuple[tuple[str, Callable[[int, str], bool]], ...] = (
-    ("render children", lambda _pid, cmd: "multiprocessing.spawn" in cmd),
+    (RENDER_CHILDREN, lambda _pid, cmd: "multiprocessing.spawn" in cmd),
     *(
         (service, lambda _pid, cmd, service=service: f"services.cli serve {service}" in cmd)
         for service in ("intake", "review", "render", "notify")
@@ -79,7 +80,7 @@ class Schedule:
     turns: int = 0
 
 
-def schedules(reading: Reading, group: str = "render children") -> dict[int, Schedule]:
+def schedules(reading: Reading, group: str = RENDER_CHILDREN) -> dict[int, Schedule]:
     """From /proc/<pid>/task/*/schedstat, for the processes of one group in a `read()`."""
     found: dict[int, Schedule] = {}
     for pid, (pid_group, _seconds) in reading.seconds.items():

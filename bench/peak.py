@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import re
 import tempfile
 import time
@@ -30,7 +29,16 @@ from typing import Any
 import httpx
 
 from bench import cpu
-from bench.common import Options, Result, Row, Target, bare_render, log, percentile
+from bench.common import (
+    Options,
+    Result,
+    Row,
+    Target,
+    bare_render,
+    log,
+    percentile,
+    usable_cores,
+)
 from bench.platform import (
     Account,
     Applicant,
@@ -155,12 +163,12 @@ def run(options: Options) -> Result:
 
 def _cpu_rows(cpu_s: dict[str, float], n: int, label: str) -> list[Row]:
     """CPU per application during the drill: in the render children, and everywhere else."""
-    rendering = cpu_s.get("render children", 0.0)
+    rendering = cpu_s.get(cpu.RENDER_CHILDREN, 0.0)
     elsewhere = sum(cpu_s.values()) - rendering
     largest = ", ".join(
         f"{group} {seconds / n * 1000:.0f}"
         for group, seconds in list(cpu_s.items())[:5]
-        if group != "render children"
+        if group != cpu.RENDER_CHILDREN
     )
     return [
         Row(
@@ -177,7 +185,7 @@ def _cpu_rows(cpu_s: dict[str, float], n: int, label: str) -> list[Row]:
 
 def _cpu_floor_row(cpu_s: dict[str, float], bare_s: float, label: str) -> Row:
     """The lowest drill / bare that the CPU seconds the drill used allow, however scheduled."""
-    cores = len(os.sched_getaffinity(0))
+    cores = usable_cores()
     return Row(
         f"  CPU floor of drill / bare, {label}",
         round(sum(cpu_s.values()) / cores / bare_s, 3),
